@@ -1,0 +1,62 @@
+// Opens a file, picks one of its video streams, and decodes it frame by frame in presentation
+// order, flushing the decoder at end of file.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "derenotes/error.hpp"
+#include "derenotes/ffmpeg.hpp"
+#include "derenotes/frame.hpp"
+
+namespace derenotes {
+
+struct StreamInfo {
+    int video_stream_count = 0;
+    int stream_index = 0;  // among all the file's streams
+    int width = 0, height = 0;
+    std::string pixel_format;  // FFmpeg's name, "" if unknown
+    std::string codec;         // the decoder's name
+    int fps_num = 0, fps_den = 0;            // average frame rate; 0/0 when unknown
+    int time_base_num = 0, time_base_den = 1;
+    double duration = -1;                    // seconds; negative when unknown
+    std::int64_t frame_count = -1;           // the container's count; negative when unknown
+};
+
+class Decoder {
+public:
+    // video_stream counts the file's video streams only (like ffmpeg's -map 0:v:N).
+    // threads: 0 for FFmpeg's automatic count with frame and slice threading, N for exactly N.
+    Decoder(std::string path, int video_stream, int threads);
+
+    const StreamInfo& info() const { return info_; }
+    // The next frame in presentation order, or nullptr once the stream is done.
+    std::unique_ptr<Frame> next();
+    // Packets the decoder rejected as damaged so far (decoding went on after each).
+    std::int64_t decode_errors() const { return decode_errors_; }
+
+private:
+    void open(int video_stream, int threads);
+    // Sends the next packet of our stream to the decoder, or the flush signal at end of input.
+    void feed();
+    std::shared_ptr<const std::vector<PlaneLayout>> layout_for(const AVFrame* frame);
+
+    std::string path_;
+    FormatContextPtr format_;
+    CodecContextPtr codec_;
+    PacketPtr packet_;
+    FramePtr received_;
+    StreamInfo info_;
+    bool flushing_ = false;
+    std::optional<Error> demux_error_;  // raised once the frames before it are out
+    std::int64_t frames_out_ = 0;
+    std::int64_t decode_errors_ = 0;
+    bool damaged_since_last_frame_ = false;
+    std::shared_ptr<const std::vector<PlaneLayout>> layout_;
+    int layout_format_ = -1, layout_width_ = -1, layout_height_ = -1;
+};
+
+}  // namespace derenotes

@@ -1,0 +1,58 @@
+// One error type for the whole core: FFmpeg's AVERROR code, FFmpeg's message for it, the file,
+// what we were doing, and the last line FFmpeg logged on this thread (often the real reason).
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace derenotes {
+
+// What kind of failure this is, so that the language binding can pick a fitting exception
+// class without knowing FFmpeg's codes.
+enum class ErrorKind {
+    Io,               // an operating-system error with an errno (missing file, permission, ...)
+    InvalidData,      // FFmpeg cannot make sense of the data
+    StreamNotFound,   // no such (video) stream in the file
+    Unsupported,      // no decoder for this codec, or a format we cannot export
+    OutOfMemory,
+    Other,
+};
+
+class Error : public std::runtime_error {
+public:
+    // code: a negative AVERROR. context: what we were doing, e.g. "cannot open file".
+    Error(int code, std::string path, std::string context, ErrorKind kind);
+    Error(int code, std::string path, std::string context);
+
+    int code() const { return code_; }
+    ErrorKind kind() const { return kind_; }
+    // The POSIX errno behind an AVERROR(errno) code, or 0 for FFmpeg's own codes.
+    int posix_errno() const;
+    const std::string& path() const { return path_; }
+    const std::string& context() const { return context_; }
+    const std::string& reason() const { return reason_; }      // av_strerror(code)
+    const std::string& log_line() const { return log_line_; }  // may be empty
+
+private:
+    int code_;
+    ErrorKind kind_;
+    std::string path_, context_, reason_, log_line_;
+};
+
+// Throws Error when an FFmpeg call returned a negative code.
+inline void check(int ret, const std::string& path, const char* context) {
+    if (ret < 0) throw Error(ret, path, context);
+}
+
+// A plain copy of the exception in flight, for language bindings that translate C++ exceptions
+// inside a catch block: derenotes::Error keeps all its fields, std::bad_alloc becomes
+// OutOfMemory, any other std::exception becomes Other with its what().
+struct ErrorInfo {
+    ErrorKind kind = ErrorKind::Other;
+    int code = 0;
+    int posix_errno = 0;
+    std::string message, path, context, reason, log_line;
+};
+ErrorInfo current_error_info();
+
+}  // namespace derenotes

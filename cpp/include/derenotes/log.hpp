@@ -1,0 +1,32 @@
+// FFmpeg's log, captured. FFmpeg logs from its own worker threads, so the callback must never
+// wait on anything a caller may hold (a language's global lock, say): it formats the line and
+// queues it under a short private mutex. Bindings drain the queue when they hold their lock.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace derenotes::log {
+
+struct Message {
+    int level;         // FFmpeg's AV_LOG_* level
+    std::string text;  // one line, without the trailing newline
+};
+
+// Routes FFmpeg's log into the queue (idempotent) and sets FFmpeg's level.
+void install(int ffmpeg_level);
+void set_level(int ffmpeg_level);
+int level();
+
+// Cheap check for the hot path: is anything queued?
+bool pending();
+// Takes every queued message; `dropped` tells how many were discarded because the queue was full.
+std::vector<Message> drain(std::size_t* dropped);
+
+// The last complete warning-or-worse line logged on the calling thread ("" if none), used in
+// error messages; clear_last_line() forgets it before an operation whose failure we report.
+std::string last_line();
+void clear_last_line();
+
+}  // namespace derenotes::log

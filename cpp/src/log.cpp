@@ -1,0 +1,76 @@
+#include "derenotes/log.hpp"
+
+#include <atomic>
+#include <cstdarg>
+#include <deque>
+#include <mutex>
+
+#include "derenotes/ffmpeg.hpp"
+
+namespace derenotes::log {
+namespace {
+
+constexpr std::size_t kMaxQueued = 1000;
+
+std::mutex queue_mutex;
+std::deque<Message> queue;
+std::size_t dropped_count = 0;
+std::atomic<bool> queue_pending{false};
+
+// FFmpeg may log one line in several calls; each thread assembles its own lines.
+thread_local std::string partial_line;
+thread_local int print_prefix = 1;
+thread_local std::string last_warning;
+
+void enqueue(int level, std::string text) {
+    std::lock_guard<std::mutex> lock(queue_mutex);
+    if (queue.size() >= kMaxQueued) {
+        queue.pop_front();
+        ++dropped_count;
+    }
+    queue.push_back(Message{level, std::move(text)});
+    queue_pending.store(true, std::memory_order_release);
+}
+
+void callback(void* avcl, int level, const char* fmt, va_list args) {
+    if (level > av_log_get_level()) return;
+    char chunk[1024];
+    av_log_format_line2(avcl, level, fmt, args, chunk, sizeof chunk, &print_prefix);
+    partial_line += chunk;
+    std::size_t newline;
+    while ((newline = partial_line.find('\n')) != std::string::npos) {
+        std::string line = partial_line.substr(0, newline);
+        partial_line.erase(0, newline + 1);
+        if (line.empty()) continue;
+        if (level <= AV_LOG_WARNING) last_warning = line;
+        enqueue(level, std::move(line));
+    }
+}
+
+}  // namespace
+
+void install(int ffmpeg_level) {
+    static std::once_flag installed;
+    std::call_once(installed, [] { av_log_set_callback(callback); });
+    set_level(ffmpeg_level);
+}
+
+void set_level(int ffmpeg_level) { av_log_set_level(ffmpeg_level); }
+int level() { return av_log_get_level(); }
+
+bool pending() { return queue_pending.load(std::memory_order_acquire); }
+
+std::vector<Message> drain(std::size_t* dropped) {
+    std::lock_guard<std::mutex> lock(queue_mutex);
+    std::vector<Message> out(std::make_move_iterator(queue.begin()), std::make_move_iterator(queue.end()));
+    queue.clear();
+    if (dropped) *dropped = dropped_count;
+    dropped_count = 0;
+    queue_pending.store(false, std::memory_order_release);
+    return out;
+}
+
+std::string last_line() { return last_warning; }
+void clear_last_line() { last_warning.clear(); }
+
+}  // namespace derenotes::log

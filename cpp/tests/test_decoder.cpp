@@ -1,0 +1,138 @@
+// The decoder on real sample clips (see samples/manifest.json).
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "derenotes/decoder.hpp"
+#include "derenotes/error.hpp"
+
+namespace derenotes {
+namespace {
+
+std::string sample(const std::string& name) { return std::string(DERENOTES_SAMPLES_DIR) + "/" + name; }
+
+std::vector<std::unique_ptr<Frame>> decode_all(Decoder& decoder) {
+    std::vector<std::unique_ptr<Frame>> frames;
+    while (auto frame = decoder.next()) frames.push_back(std::move(frame));
+    return frames;
+}
+
+// A checksum of a plane's pixel rows, padding excluded.
+std::uint64_t plane_sum(const Frame& frame, int plane) {
+    const PlaneLayout& layout = frame.planes().at(plane);
+    const PlaneSpan span = frame.span(plane);
+    std::uint64_t sum = 0;
+    for (int row = 0; row < layout.height; ++row) {
+        const std::uint8_t* bytes = span.first_row + span.row_stride * row;
+        sum = std::accumulate(bytes, bytes + layout.row_bytes, sum);
+    }
+    return sum;
+}
+
+TEST(Decoder, DecodesEveryFrameOfTheDemoClipInPresentationOrder) {
+    Decoder decoder(sample("h264_bframes.mp4"), 0, 0);
+    EXPECT_EQ(decoder.info().codec, "h264");
+    EXPECT_EQ(decoder.info().pixel_format, "yuv420p");
+    EXPECT_EQ(decoder.info().width, 640);
+    EXPECT_EQ(decoder.info().frame_count, 100);
+    const auto frames = decode_all(decoder);
+    ASSERT_EQ(frames.size(), 100u);
+    EXPECT_TRUE(frames[0]->key_frame());
+    EXPECT_EQ(frames[0]->picture_type(), 'I');
+    bool saw_b_frame = false;
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+        EXPECT_EQ(frames[i]->index(), static_cast<std::int64_t>(i));
+        if (i) EXPECT_GT(frames[i]->pts(), frames[i - 1]->pts());
+        saw_b_frame |= frames[i]->picture_type() == 'B';
+        EXPECT_FALSE(frames[i]->corrupt());
+    }
+    EXPECT_TRUE(saw_b_frame);
+    EXPECT_EQ(decoder.next(), nullptr);  // stays at the end
+}
+
+TEST(Decoder, FramesOutliveTheDecoderAndStayUnchanged) {
+    std::vector<std::unique_ptr<Frame>> kept;
+    std::vector<std::uint64_t> sums;
+    {
+        Decoder decoder(sample("h264_bframes.mp4"), 0, 0);
+        for (int i = 0; i < 5; ++i) {
+            kept.push_back(decoder.next());
+            sums.push_back(plane_sum(*kept.back(), 0));
+        }
+        decode_all(decoder);
+    }
+    for (std::size_t i = 0; i < kept.size(); ++i) EXPECT_EQ(plane_sum(*kept[i], 0), sums[i]);
+}
+
+TEST(Decoder, OneThreadAndAutomaticThreadsGiveTheSamePixels) {
+    Decoder single(sample("h264_bframes.mp4"), 0, 1), automatic(sample("h264_bframes.mp4"), 0, 0);
+    const auto a = decode_all(single), b = decode_all(automatic);
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t i = 0; i < a.size(); ++i)
+        for (int p = 0; p < 3; ++p) EXPECT_EQ(plane_sum(*a[i], p), plane_sum(*b[i], p));
+}
+
+TEST(Decoder, BottomUpFramesHaveANegativeStride) {
+    Decoder decoder(sample("bgr24_bottomup.avi"), 0, 0);
+    const auto frame = decoder.next();
+    ASSERT_TRUE(frame);
+    const PlaneSpan span = frame->span(0);
+    EXPECT_LT(span.row_stride, 0);
+    EXPECT_EQ(span.lowest, span.first_row + span.row_stride * (frame->height() - 1));
+    EXPECT_GE(span.raw_bytes, static_cast<std::size_t>(-span.row_stride) * (frame->height() - 1) + 96 * 3);
+}
+
+TEST(Decoder, PicksVideoStreamsAmongVideoStreamsOnly) {
+    Decoder first(sample("audio_first.mkv"), 0, 0);
+    EXPECT_EQ(first.info().video_stream_count, 2);
+    EXPECT_EQ(first.info().stream_index, 1);
+    EXPECT_EQ(first.info().codec, "h264");
+    EXPECT_EQ(decode_all(first).size(), 10u);
+    Decoder second(sample("audio_first.mkv"), 1, 0);
+    EXPECT_EQ(second.info().codec, "mjpeg");
+    EXPECT_EQ(decode_all(second).size(), 5u);
+}
+
+ErrorKind kind_of_failure(const std::string& path, int stream = 0) {
+    try {
+        Decoder decoder(path, stream, 0);
+        decode_all(decoder);
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+        return e.kind();
+    }
+    ADD_FAILURE() << path << " opened";
+    return ErrorKind::Other;
+}
+
+TEST(Decoder, ReportsBadInputWithTheFileAndFFmpegsReason) {
+    const std::string missing = sample("no-such-file.mp4");
+    EXPECT_EQ(kind_of_failure(missing), ErrorKind::Io);
+    try {
+        Decoder decoder(missing, 0, 0);
+    } catch (const Error& e) {
+        EXPECT_EQ(e.posix_errno(), ENOENT);
+    }
+    EXPECT_EQ(kind_of_failure(DERENOTES_SAMPLES_DIR), ErrorKind::Io);
+
+    const std::string text = testing::TempDir() + "/derenotes-text.mp4";
+    std::ofstream(text) << "this is not a video file\n";
+    EXPECT_EQ(kind_of_failure(text), ErrorKind::InvalidData);
+    std::remove(text.c_str());
+
+    EXPECT_EQ(kind_of_failure(sample("audio_first.mkv"), 2), ErrorKind::StreamNotFound);
+    try {
+        Decoder decoder(sample("audio_first.mkv"), 2, 0);
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("2 video streams"), std::string::npos) << e.what();
+    }
+}
+
+}  // namespace
+}  // namespace derenotes

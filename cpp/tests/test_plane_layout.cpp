@@ -1,0 +1,131 @@
+// Plane geometry against FFmpeg's own image functions, for every software pixel format.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "derenotes/error.hpp"
+#include "derenotes/ffmpeg.hpp"
+#include "derenotes/plane_layout.hpp"
+
+namespace derenotes {
+namespace {
+
+struct Size {
+    int width, height;
+};
+const Size kSizes[] = {{1, 1}, {2, 2}, {3, 5}, {17, 9}, {321, 241}, {640, 360}, {1920, 1080}};
+
+TEST(PlaneLayout, EveryPixelFormatMatchesFFmpegLinesizesAndPlaneSizes) {
+    int formats_checked = 0;
+    for (const AVPixFmtDescriptor* desc = av_pix_fmt_desc_next(nullptr); desc; desc = av_pix_fmt_desc_next(desc)) {
+        const AVPixelFormat format = av_pix_fmt_desc_get_id(desc);
+        if (desc->flags & AV_PIX_FMT_FLAG_HWACCEL) {
+            EXPECT_THROW(describe_planes(format, 64, 64), Error) << desc->name;
+            continue;
+        }
+        ++formats_checked;
+        for (const Size size : kSizes) {
+            SCOPED_TRACE(std::string(desc->name) + " " + std::to_string(size.width) + "x" + std::to_string(size.height));
+            int linesizes[4];
+            ASSERT_GE(av_image_fill_linesizes(linesizes, format, size.width), 0);
+            std::ptrdiff_t linesizes_wide[4];
+            for (int i = 0; i < 4; ++i) linesizes_wide[i] = linesizes[i];
+            std::size_t plane_sizes[4];
+            ASSERT_GE(av_image_fill_plane_sizes(plane_sizes, format, size.height, linesizes_wide), 0);
+
+            const std::vector<PlaneLayout> planes = describe_planes(format, size.width, size.height);
+            const bool has_palette = desc->flags & AV_PIX_FMT_FLAG_PAL;
+            ASSERT_EQ(planes.size(), static_cast<std::size_t>(av_pix_fmt_count_planes(format) + has_palette));
+            for (const PlaneLayout& plane : planes) {
+                SCOPED_TRACE("plane " + std::to_string(plane.index));
+                if (plane.is_palette) {
+                    EXPECT_EQ(std::size_t(plane.row_bytes) * plane.height, plane_sizes[plane.index]);
+                    continue;
+                }
+                EXPECT_EQ(plane.row_bytes, linesizes[plane.index]);
+                EXPECT_EQ(std::size_t(plane.row_bytes) * plane.height, plane_sizes[plane.index]);
+                // The view never reaches past a row's data and covers all of it but, for odd widths
+                // of macro-pixel formats (yuyv422), the unused half of the last macro-pixel.
+                EXPECT_LE(plane.view_row_extent(), plane.row_bytes);
+                EXPECT_GE(plane.view_row_extent() + plane.inner_strides[0], plane.row_bytes);
+                EXPECT_EQ(plane.shape[0], plane.height);
+                if (plane.ndim == 3) EXPECT_EQ(plane.inner_strides[0], plane.shape[2] * plane.itemsize);
+                else EXPECT_EQ(plane.inner_strides[0], plane.itemsize);
+            }
+        }
+    }
+    EXPECT_GT(formats_checked, 150);
+}
+
+struct Expected {
+    const char* format;
+    int plane;
+    std::vector<std::int64_t> shape;
+    const char* item;
+};
+
+// What users expect to see, by family (DESIGN.md), at 321x241 so that chroma rounds up.
+const Expected kFamilies[] = {
+    {"yuv420p", 0, {241, 321}, "B"},
+    {"yuv420p", 1, {121, 161}, "B"},
+    {"yuv420p", 2, {121, 161}, "B"},
+    {"yuv420p10le", 1, {121, 161}, "<H"},
+    {"yuv444p16be", 2, {241, 321}, ">H"},
+    {"gbrp", 0, {241, 321}, "B"},
+    {"gbrpf32le", 1, {241, 321}, "<f"},
+    {"grayf32be", 0, {241, 321}, ">f"},
+    {"gray", 0, {241, 321}, "B"},
+    {"yuva444p", 3, {241, 321}, "B"},
+    {"yuva420p", 3, {241, 321}, "B"},
+    {"nv12", 0, {241, 321}, "B"},
+    {"nv12", 1, {121, 161, 2}, "B"},
+    {"nv21", 1, {121, 161, 2}, "B"},
+    {"p010le", 1, {121, 161, 2}, "<H"},
+    {"p010be", 0, {241, 321}, ">H"},
+    {"rgb24", 0, {241, 321, 3}, "B"},
+    {"bgr0", 0, {241, 321, 4}, "B"},
+    {"rgba64be", 0, {241, 321, 4}, ">H"},
+    {"rgb48le", 0, {241, 321, 3}, "<H"},
+    {"yuyv422", 0, {241, 321, 2}, "B"},
+    {"uyvy422", 0, {241, 321, 2}, "B"},
+    {"ya8", 0, {241, 321, 2}, "B"},
+    {"ya16be", 0, {241, 321, 2}, ">H"},
+    {"rgb565le", 0, {241, 321}, "<H"},
+    {"rgb555be", 0, {241, 321}, ">H"},
+    {"x2rgb10le", 0, {241, 321}, "<I"},
+    {"bgr8", 0, {241, 321}, "B"},
+    {"monow", 0, {241, 41}, "B"},
+    {"monob", 0, {241, 41}, "B"},
+    {"pal8", 0, {241, 321}, "B"},
+    {"pal8", 1, {256, 4}, "B"},
+};
+
+TEST(PlaneLayout, FamiliesHaveTheShapesUsersExpect) {
+    for (const Expected& expected : kFamilies) {
+        SCOPED_TRACE(std::string(expected.format) + " plane " + std::to_string(expected.plane));
+        const AVPixelFormat format = av_get_pix_fmt(expected.format);
+        ASSERT_NE(format, AV_PIX_FMT_NONE);
+        const PlaneLayout plane = describe_planes(format, 321, 241).at(expected.plane);
+        ASSERT_EQ(plane.ndim, static_cast<int>(expected.shape.size()));
+        for (int d = 0; d < plane.ndim; ++d) EXPECT_EQ(plane.shape[d], expected.shape[d]) << "dimension " << d;
+        EXPECT_EQ(plane.format, expected.item);
+    }
+}
+
+TEST(PlaneLayout, PlaneCountsFollowTheFormat) {
+    EXPECT_EQ(describe_planes(AV_PIX_FMT_YUV420P, 4, 4).size(), 3u);
+    EXPECT_EQ(describe_planes(AV_PIX_FMT_YUVA420P, 4, 4).size(), 4u);
+    EXPECT_EQ(describe_planes(AV_PIX_FMT_NV12, 4, 4).size(), 2u);
+    EXPECT_EQ(describe_planes(AV_PIX_FMT_RGB24, 4, 4).size(), 1u);
+    EXPECT_EQ(describe_planes(AV_PIX_FMT_PAL8, 4, 4).size(), 2u);
+}
+
+TEST(PlaneLayout, RejectsInvalidInput) {
+    EXPECT_THROW(describe_planes(AV_PIX_FMT_NONE, 4, 4), Error);
+    EXPECT_THROW(describe_planes(AV_PIX_FMT_YUV420P, 0, 4), Error);
+    EXPECT_THROW(describe_planes(AV_PIX_FMT_VAAPI, 4, 4), Error);
+}
+
+}  // namespace
+}  // namespace derenotes

@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""Make the sample clips in this folder with the ffmpeg CLI from lavfi test sources.
+
+Each clip is small and covers one family of pixel formats or containers. The manifest
+(manifest.json) records what each clip is expected to be: the properties users and tests
+rely on, as the encoder was asked to produce them. Tests check the reader against ffprobe
+and the ffmpeg CLI's raw output, and check the manifest against ffprobe, so a manifest
+that drifts from the clips fails loudly.
+
+Run: python3 samples/make_samples.py   (needs the ffmpeg CLI)
+"""
+import json
+import pathlib
+import struct
+import subprocess
+import sys
+
+HERE = pathlib.Path(__file__).resolve().parent
+
+
+def lavfi(size, rate, frames, source="testsrc2"):
+    return ["-f", "lavfi", "-i", f"{source}=size={size}:rate={rate}", "-frames:v", str(frames)]
+
+
+# name: (ffmpeg arguments between the global options and the output file, expected properties)
+CLIPS = {
+    # The demo clip: H.264 with B-frames, so decode order differs from presentation order.
+    "h264_bframes.mp4": (
+        lavfi("640x360", 25, 100) + ["-c:v", "libx264", "-preset", "medium", "-crf", "26",
+                                     "-bf", "3", "-g", "50", "-pix_fmt", "yuv420p"],
+        dict(codec="h264", pix_fmt="yuv420p", width=640, height=360, frames=100, fps=25.0),
+    ),
+    "hevc_10bit.mp4": (
+        lavfi("320x240", 24, 24) + ["-c:v", "libx265", "-x265-params", "log-level=error:bframes=3",
+                                    "-pix_fmt", "yuv420p10le", "-tag:v", "hvc1"],
+        dict(codec="hevc", pix_fmt="yuv420p10le", width=320, height=240, frames=24, fps=24.0),
+    ),
+    "vp9.webm": (
+        lavfi("320x240", 24, 24) + ["-c:v", "libvpx-vp9", "-b:v", "300k", "-deadline", "realtime",
+                                    "-cpu-used", "8", "-threads", "1"],
+        dict(codec="vp9", pix_fmt="yuv420p", width=320, height=240, frames=24, fps=24.0),
+    ),
+    "av1.mkv": (
+        lavfi("320x240", 24, 12) + ["-c:v", "libaom-av1", "-cpu-used", "8", "-b:v", "200k",
+                                    "-threads", "1"],
+        dict(codec="libdav1d", pix_fmt="yuv420p", width=320, height=240, frames=12, fps=24.0),
+    ),
+    "mjpeg_fullrange.avi": (
+        lavfi("320x240", 25, 10) + ["-c:v", "mjpeg", "-q:v", "3", "-pix_fmt", "yuvj422p"],
+        dict(codec="mjpeg", pix_fmt="yuvj422p", width=320, height=240, frames=10, fps=25.0),
+    ),
+    "rgb24_png.mkv": (
+        lavfi("128x96", 10, 8) + ["-c:v", "png", "-pix_fmt", "rgb24"],
+        dict(codec="png", pix_fmt="rgb24", width=128, height=96, frames=8, fps=10.0),
+    ),
+    "rgba_png.mov": (
+        lavfi("128x96", 10, 8) + ["-vf", "format=rgba,geq=r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='X*2'",
+                                  "-c:v", "png", "-pix_fmt", "rgba"],
+        dict(codec="png", pix_fmt="rgba", width=128, height=96, frames=8, fps=10.0),
+    ),
+    "bgra_ffv1.mkv": (
+        lavfi("96x64", 10, 8) + ["-c:v", "ffv1", "-pix_fmt", "bgra"],
+        dict(codec="ffv1", pix_fmt="bgra", width=96, height=64, frames=8, fps=10.0),
+    ),
+    "gray_ffv1.mkv": (
+        lavfi("96x64", 10, 8) + ["-c:v", "ffv1", "-pix_fmt", "gray"],
+        dict(codec="ffv1", pix_fmt="gray", width=96, height=64, frames=8, fps=10.0),
+    ),
+    "gray16be_png.mkv": (
+        lavfi("96x64", 10, 6) + ["-c:v", "png", "-pix_fmt", "gray16be"],
+        dict(codec="png", pix_fmt="gray16be", width=96, height=64, frames=6, fps=10.0),
+    ),
+    "rgb48be_png.mkv": (
+        lavfi("96x64", 10, 6) + ["-c:v", "png", "-pix_fmt", "rgb48be"],
+        dict(codec="png", pix_fmt="rgb48be", width=96, height=64, frames=6, fps=10.0),
+    ),
+    "nv12_raw.nut": (
+        lavfi("96x64", 10, 8) + ["-c:v", "rawvideo", "-pix_fmt", "nv12"],
+        dict(codec="rawvideo", pix_fmt="nv12", width=96, height=64, frames=8, fps=10.0),
+    ),
+    "odd_321x241_ffv1.mkv": (
+        lavfi("321x241", 10, 6, source="testsrc")  # testsrc2 rounds sizes to even
+        + ["-c:v", "ffv1", "-pix_fmt", "yuv420p"],
+        dict(codec="ffv1", pix_fmt="yuv420p", width=321, height=241, frames=6, fps=10.0),
+    ),
+    "pal8_png.mkv": (
+        lavfi("96x64", 10, 6) + ["-c:v", "png", "-pix_fmt", "pal8"],
+        dict(codec="png", pix_fmt="pal8", width=96, height=64, frames=6, fps=10.0),
+    ),
+    "monob_png.mkv": (
+        lavfi("100x64", 10, 6) + ["-c:v", "png", "-pix_fmt", "monob"],
+        dict(codec="png", pix_fmt="monob", width=100, height=64, frames=6, fps=10.0),
+    ),
+    "yuva420p_ffv1.mkv": (
+        lavfi("96x64", 10, 6) + ["-vf", "format=yuva420p,geq=lum='lum(X,Y)':cb='cb(X,Y)':cr='cr(X,Y)':a='Y*3'",
+                                 "-c:v", "ffv1", "-pix_fmt", "yuva420p"],
+        dict(codec="ffv1", pix_fmt="yuva420p", width=96, height=64, frames=6, fps=10.0),
+    ),
+    "gbrpf32le_exr.mkv": (
+        lavfi("64x48", 10, 4) + ["-c:v", "exr", "-pix_fmt", "gbrpf32le"],
+        dict(codec="exr", pix_fmt="gbrpf32le", width=64, height=48, frames=4, fps=10.0),
+    ),
+    "yuyv422_raw.nut": (
+        lavfi("96x64", 10, 6) + ["-c:v", "rawvideo", "-pix_fmt", "yuyv422"],
+        dict(codec="rawvideo", pix_fmt="yuyv422", width=96, height=64, frames=6, fps=10.0),
+    ),
+    "rgb565le_raw.nut": (
+        lavfi("96x64", 10, 6) + ["-c:v", "rawvideo", "-pix_fmt", "rgb565le"],
+        dict(codec="rawvideo", pix_fmt="rgb565le", width=96, height=64, frames=6, fps=10.0),
+    ),
+    # Made bottom-up by flip_avi_rows_bottom_up(): FFmpeg hands it out with a negative linesize.
+    "bgr24_bottomup.avi": (
+        lavfi("96x64", 10, 6) + ["-c:v", "rawvideo", "-pix_fmt", "bgr24"],
+        dict(codec="rawvideo", pix_fmt="bgr24", width=96, height=64, frames=6, fps=10.0),
+    ),
+}
+
+BOTTOM_UP = "bgr24_bottomup.avi"
+
+# Audio first, then two video streams: stream=0 is the first *video* stream, stream=1 the second.
+AUDIO_FIRST = "audio_first.mkv"
+AUDIO_FIRST_ARGS = (
+    ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=8000:duration=1",
+     "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=10:duration=1", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=5:duration=1",
+     "-map", "0:a", "-map", "1:v", "-map", "2:v",
+     "-c:a", "pcm_s16le", "-c:v:0", "libx264", "-bf:v:0", "2", "-pix_fmt:v:0", "yuv420p", "-c:v:1", "mjpeg",
+     "-pix_fmt:v:1", "yuvj420p"]
+)
+AUDIO_FIRST_STREAMS = [
+    dict(codec="h264", pix_fmt="yuv420p", width=160, height=120, frames=10, fps=10.0),
+    dict(codec="mjpeg", pix_fmt="yuvj420p", width=64, height=48, frames=5, fps=5.0),
+]
+
+
+def run(args, out):
+    cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-bitexact", *args,
+           "-fflags", "+bitexact", "-flags:v", "+bitexact", str(out)]
+    subprocess.run(cmd, check=True)
+
+
+def flip_avi_rows_bottom_up(path):
+    """Marks an AVI's uncompressed RGB as stored bottom-up, the DIB default.
+
+    FFmpeg's muxer writes top-down DIBs (negative biHeight). A positive biHeight makes the
+    demuxer and rawvideo decoder read the rows bottom-up and hand out frames whose linesize is
+    negative, as with many AVI files from other tools. The picture comes out upside down, which
+    is all the same for a test clip.
+    """
+    data = bytearray(path.read_bytes())
+    header = data.index(b"strf") + 8  # BITMAPINFOHEADER: biSize, biWidth, biHeight, ...
+    size, width, height = struct.unpack_from("<Iii", data, header)
+    assert size == 40 and height < 0, (size, height)
+    struct.pack_into("<i", data, header + 8, -height)
+    path.write_bytes(bytes(data))
+
+
+def main():
+    manifest = {}
+    for name, (args, props) in CLIPS.items():
+        run(args, HERE / name)
+        if name == BOTTOM_UP:
+            flip_avi_rows_bottom_up(HERE / name)
+        manifest[name] = {"streams": [props]}
+    run(AUDIO_FIRST_ARGS, HERE / AUDIO_FIRST)
+    manifest[AUDIO_FIRST] = {"streams": AUDIO_FIRST_STREAMS, "first_stream_is_audio": True}
+    manifest_path = HERE / "manifest.json"
+    manifest_path.write_text(json.dumps({"demo": "h264_bframes.mp4", "clips": manifest}, indent=2) + "\n")
+    total = sum((HERE / n).stat().st_size for n in manifest)
+    print(f"{len(manifest)} clips, {total / 1e6:.2f} MB", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
