@@ -34,26 +34,32 @@ std::string ffmpeg_reason(int code) {
     return text;
 }
 
-std::string compose(const std::string& path, const std::string& context, const std::string& reason,
-                    const std::string& log_line) {
-    std::string message;
-    if (!path.empty()) message += "'" + path + "': ";
-    message += context;
+std::string compose_detail(const std::string& context, const std::string& reason, const std::string& log_line) {
+    std::string message = context;
     if (!reason.empty()) message += ": " + reason;
     if (!log_line.empty() && log_line != reason) message += " (FFmpeg: " + log_line + ")";
     return message;
 }
 
+std::string compose(const std::string& path, const std::string& detail) {
+    return path.empty() ? detail : "'" + path + "': " + detail;
+}
+
 }  // namespace
 
 Error::Error(int code, std::string path, std::string context, ErrorKind kind)
-    : std::runtime_error(compose(path, context, ffmpeg_reason(code), log::last_line())),
+    : Error(code, std::move(path), std::move(context), kind, ffmpeg_reason(code), log::last_line()) {}
+
+Error::Error(int code, std::string path, std::string context, ErrorKind kind, std::string reason,
+             std::string log_line)
+    : std::runtime_error(compose(path, compose_detail(context, reason, log_line))),
       code_(code),
       kind_(kind),
       path_(std::move(path)),
+      detail_(compose_detail(context, reason, log_line)),
       context_(std::move(context)),
-      reason_(ffmpeg_reason(code)),
-      log_line_(log::last_line()) {}
+      reason_(std::move(reason)),
+      log_line_(std::move(log_line)) {}
 
 Error::Error(int code, std::string path, std::string context)
     : Error(code, std::move(path), std::move(context), kind_of(code)) {}
@@ -70,16 +76,17 @@ ErrorInfo current_error_info() {
         info.posix_errno = e.posix_errno();
         info.message = e.what();
         info.path = e.path();
+        info.detail = e.detail();
         info.context = e.context();
         info.reason = e.reason();
         info.log_line = e.log_line();
     } catch (const std::bad_alloc& e) {
         info.kind = ErrorKind::OutOfMemory;
-        info.message = e.what();
+        info.message = info.detail = e.what();
     } catch (const std::exception& e) {
-        info.message = e.what();
+        info.message = info.detail = e.what();
     } catch (...) {
-        info.message = "unknown C++ exception";
+        info.message = info.detail = "unknown C++ exception";
     }
     return info;
 }

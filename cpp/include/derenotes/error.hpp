@@ -29,14 +29,18 @@ public:
     // The POSIX errno behind an AVERROR(errno) code, or 0 for FFmpeg's own codes.
     int posix_errno() const;
     const std::string& path() const { return path_; }
+    // The message without the path: context, FFmpeg's reason and log line.
+    const std::string& detail() const { return detail_; }
     const std::string& context() const { return context_; }
     const std::string& reason() const { return reason_; }      // av_strerror(code)
     const std::string& log_line() const { return log_line_; }  // may be empty
 
 private:
+    Error(int code, std::string path, std::string context, ErrorKind kind, std::string reason, std::string log_line);
+
     int code_;
     ErrorKind kind_;
-    std::string path_, context_, reason_, log_line_;
+    std::string path_, detail_, context_, reason_, log_line_;
 };
 
 // Throws Error when an FFmpeg call returned a negative code.
@@ -51,7 +55,7 @@ struct ErrorInfo {
     ErrorKind kind = ErrorKind::Other;
     int code = 0;
     int posix_errno = 0;
-    std::string message, path, context, reason, log_line;
+    std::string message, detail, path, context, reason, log_line;
 };
 ErrorInfo current_error_info();
 

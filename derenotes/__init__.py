@@ -1,0 +1,34 @@
+"""derenotes: decoded video planes from FFmpeg as zero-copy Python buffers.
+
+    with derenotes.VideoReader("clip.mp4") as reader:
+        for frame in reader:
+            y, u, v = frame.planes          # buffers over the decoder's own memory
+            luma = numpy.asarray(y)         # (height, width) uint8, no copy
+"""
+import logging
+
+from derenotes.errors import (
+    DecodeError,
+    DerenotesError,
+    OpenError,
+    StreamNotFoundError,
+    UnsupportedCodecError,
+)
+from derenotes.libs.image.video import VideoFrame, VideoReader, get_log_level, set_log_level
+
+# FFmpeg's messages go to this logger; a library stays quiet unless the application says otherwise.
+logging.getLogger("derenotes").addHandler(logging.NullHandler())
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "VideoReader",
+    "VideoFrame",
+    "DerenotesError",
+    "DecodeError",
+    "UnsupportedCodecError",
+    "StreamNotFoundError",
+    "OpenError",
+    "set_log_level",
+    "get_log_level",
+]

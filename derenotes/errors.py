@@ -1,0 +1,52 @@
+"""The exceptions derenotes raises about files and streams.
+
+Every one derives from :class:`DerenotesError` and also from the built-in exception a Python
+user would catch for the same problem: ``FileNotFoundError`` for a missing file, ``ValueError``
+for data FFmpeg cannot decode, ``IndexError`` for a stream that is not there, and so on.
+
+Attributes on every instance: ``path`` (the file), ``code`` (FFmpeg's negative AVERROR code,
+0 when the error is not FFmpeg's), ``reason`` (FFmpeg's text for the code) and ``log`` (the
+last warning or error FFmpeg logged before the failure, often the real reason; may be empty).
+"""
+import builtins
+
+
+class DerenotesError(Exception):
+    """Base class of the errors derenotes raises about a file."""
+
+    path = None
+    code = 0
+    reason = ""
+    log = ""
+
+
+class DecodeError(DerenotesError, ValueError):
+    """FFmpeg cannot read or decode the data: not a media file, damaged, truncated."""
+
+
+class UnsupportedCodecError(DecodeError):
+    """FFmpeg has no decoder for the stream's codec, or the format cannot be exported."""
+
+
+class StreamNotFoundError(DerenotesError, IndexError):
+    """The file has no video stream, or not as many as the ``stream`` asked for."""
+
+
+class OpenError(DerenotesError, OSError):
+    """An operating-system error while opening or reading the file; ``errno`` is set."""
+
+
+class FileNotFoundError(OpenError, builtins.FileNotFoundError):
+    pass
+
+
+class PermissionError(OpenError, builtins.PermissionError):
+    pass
+
+
+class IsADirectoryError(OpenError, builtins.IsADirectoryError):
+    pass
+
+
+class OutOfMemoryError(DerenotesError, MemoryError):
+    pass

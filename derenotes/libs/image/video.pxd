@@ -1,0 +1,97 @@
+# The C++ core's API as Cython sees it (cpp/include/derenotes/*.hpp), declared once.
+# Every call that can throw translates the C++ exception with raise_error (video.pyx).
+from libc.stddef cimport size_t
+from libc.stdint cimport int64_t, uint8_t
+from libcpp cimport bool
+from libcpp.memory cimport unique_ptr
+from libcpp.string cimport string
+from libcpp.vector cimport vector
+
+
+cdef int raise_error() except -1
+
+
+cdef extern from "derenotes/error.hpp" namespace "derenotes" nogil:
+    cpdef enum class ErrorKind "derenotes::ErrorKind":
+        Io
+        InvalidData
+        StreamNotFound
+        Unsupported
+        OutOfMemory
+        Other
+
+    cdef cppclass ErrorInfo:
+        ErrorKind kind
+        int code
+        int posix_errno
+        string message, detail, path, context, reason, log_line
+
+    # Describes the C++ exception in flight; call only from an exception handler.
+    ErrorInfo current_error_info()
+
+
+cdef extern from "derenotes/log.hpp" namespace "derenotes::log" nogil:
+    cdef cppclass Message:
+        int level
+        string text
+
+    void install(int ffmpeg_level)
+    void set_level(int ffmpeg_level)
+    int level()
+    bool pending()
+    vector[Message] drain(size_t* dropped)
+
+
+cdef extern from "derenotes/plane_layout.hpp" namespace "derenotes" nogil:
+    cdef cppclass PlaneLayout:
+        int index, width, height, row_bytes
+        bool is_palette
+        int ndim
+        int64_t shape[3]
+        int64_t inner_strides[2]
+        int itemsize
+        string format
+        int64_t view_row_extent()
+
+
+cdef extern from "derenotes/frame.hpp" namespace "derenotes" nogil:
+    cdef cppclass PlaneSpan:
+        uint8_t* first_row
+        int64_t row_stride
+        uint8_t* lowest
+        size_t raw_bytes
+
+    cdef cppclass Frame:
+        int width()
+        int height()
+        string pixel_format_name()
+        bool has_pts()
+        int64_t pts()
+        int64_t index()
+        bool key_frame()
+        char picture_type()
+        bool corrupt()
+        const vector[PlaneLayout]& planes()
+        int linesize(int plane)
+        PlaneSpan span(int plane) except +raise_error
+        bool is_writable()
+        void make_writable() except +raise_error
+
+
+cdef extern from "derenotes/decoder.hpp" namespace "derenotes" nogil:
+    cdef cppclass StreamInfo:
+        int video_stream_count
+        int stream_index
+        int width, height
+        string pixel_format
+        string codec
+        int fps_num, fps_den
+        int time_base_num, time_base_den
+        double duration
+        int64_t frame_count
+
+    cdef cppclass Decoder:
+        Decoder(string path, int video_stream, int threads) except +raise_error
+        const StreamInfo& info()
+        unique_ptr[Frame] next() except +raise_error
+        int64_t decode_errors()

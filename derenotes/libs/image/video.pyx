@@ -1,0 +1,528 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+# distutils: language = c++
+"""Python classes over the C++ core: VideoReader, VideoFrame and _Plane (the buffer exporter).
+
+This layer adapts, it does not decode: every FFmpeg call is in cpp/. It releases the GIL around
+everything that may take time, turns C++ errors into Python exceptions (raise_error) and
+forwards FFmpeg's log to the `derenotes` logger.
+"""
+import errno as _errno
+import logging
+import os
+from fractions import Fraction
+
+from cpython.buffer cimport (
+    PyBUF_ANY_CONTIGUOUS,
+    PyBUF_C_CONTIGUOUS,
+    PyBUF_F_CONTIGUOUS,
+    PyBUF_FORMAT,
+    PyBUF_ND,
+    PyBUF_STRIDES,
+    PyBUF_WRITABLE,
+)
+from cpython.bytes cimport PyBytes_FromStringAndSize
+from libc.stddef cimport size_t
+from libc.stdint cimport int64_t
+from libcpp.memory cimport unique_ptr
+from libcpp.string cimport string
+from libcpp.utility cimport move
+from libcpp.vector cimport vector
+
+from derenotes import errors
+
+# FFmpeg's AV_LOG_* levels.
+cdef enum:
+    AV_LOG_QUIET = -8
+    AV_LOG_ERROR = 16
+    AV_LOG_WARNING = 24
+    AV_LOG_INFO = 32
+    AV_LOG_DEBUG = 48
+
+_logger = logging.getLogger("derenotes")
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors and log: the one place where C++ errors become Python exceptions.
+
+_OS_ERRORS = {
+    _errno.ENOENT: errors.FileNotFoundError,
+    _errno.EACCES: errors.PermissionError,
+    _errno.EPERM: errors.PermissionError,
+    _errno.EISDIR: errors.IsADirectoryError,
+}
+
+_KIND_ERRORS = {
+    ErrorKind.InvalidData: errors.DecodeError,
+    ErrorKind.StreamNotFound: errors.StreamNotFoundError,
+    ErrorKind.Unsupported: errors.UnsupportedCodecError,
+    ErrorKind.OutOfMemory: errors.OutOfMemoryError,
+    ErrorKind.Other: errors.DerenotesError,
+}
+
+
+cdef str _text(const string& value):
+    return value.decode("utf-8", "replace")
+
+
+cdef int raise_error() except -1:
+    """Raises the Python exception for the C++ exception being handled (see video.pxd)."""
+    cdef ErrorInfo info = current_error_info()
+    forward_log()
+    path = os.fsdecode(<bytes>info.path) if info.path.size() else None
+    if info.kind == ErrorKind.Io and info.posix_errno:
+        cls = _OS_ERRORS.get(info.posix_errno, errors.OpenError)
+        error = cls(info.posix_errno, _text(info.detail), path)
+    else:
+        error = _KIND_ERRORS.get(info.kind, errors.DerenotesError)(_text(info.message))
+    error.path = path
+    error.code = info.code
+    error.reason = _text(info.reason)
+    error.log = _text(info.log_line)
+    raise error
+
+
+cdef inline void forward_log() noexcept:
+    if pending():
+        _forward_queued_log()
+
+
+cdef void _forward_queued_log() noexcept:
+    cdef size_t dropped = 0
+    cdef vector[Message] messages = drain(&dropped)
+    try:
+        for message in messages:
+            _logger.log(_python_level(message.level), "%s", _text(message.text))
+        if dropped:
+            _logger.warning("%d FFmpeg log messages were dropped (too many at once)", dropped)
+    except BaseException:
+        pass  # logging must never break decoding
+
+
+cdef int _python_level(int ffmpeg_level) noexcept:
+    if ffmpeg_level <= AV_LOG_ERROR:
+        return logging.ERROR
+    if ffmpeg_level <= AV_LOG_WARNING:
+        return logging.WARNING
+    if ffmpeg_level <= AV_LOG_INFO:
+        return logging.INFO
+    return logging.DEBUG
+
+
+def set_log_level(level):
+    """Sets which FFmpeg messages reach the `derenotes` logger, as a `logging` level.
+
+    logging.ERROR, WARNING (the default), INFO or DEBUG; None silences FFmpeg entirely.
+    """
+    if level is None:
+        set_level(AV_LOG_QUIET)
+    elif level >= logging.ERROR:
+        set_level(AV_LOG_ERROR)
+    elif level >= logging.WARNING:
+        set_level(AV_LOG_WARNING)
+    elif level >= logging.INFO:
+        set_level(AV_LOG_INFO)
+    else:
+        set_level(AV_LOG_DEBUG)
+
+
+def get_log_level():
+    """The `logging` level of the FFmpeg messages forwarded now (None when silenced)."""
+    ffmpeg_level = level()
+    return None if ffmpeg_level < 0 else _python_level(ffmpeg_level)
+
+
+install(AV_LOG_WARNING)
+
+
+# ---------------------------------------------------------------------------------------------
+# VideoReader
+
+
+cdef class VideoReader:
+    """Decodes one video stream of a file, frame by frame, in presentation order.
+
+    VideoReader(path, *, stream=0, threads=0)
+
+    path: str, bytes or os.PathLike; anything FFmpeg can open.
+    stream: which video stream, counted among the file's video streams only (like ffmpeg's
+        ``-map 0:v:N``): 0 is the first video stream even when an audio stream comes first.
+    threads: 0 (default) lets FFmpeg pick the thread count, with frame and slice threading;
+        N uses exactly N threads.
+
+    Iterating yields every frame; each new ``for`` loop starts again from the first frame.
+    Use it as a context manager, or call close(); frames and their planes stay valid after.
+    """
+
+    cdef unique_ptr[Decoder] _decoder
+    cdef bytes _encoded_path
+    cdef readonly object path
+    cdef readonly int stream
+    cdef readonly int threads
+    cdef object _time_base
+    cdef double _time_base_seconds
+    cdef bint _started  # frames were taken: a new iteration must start from the top
+
+    def __cinit__(self, path, *, int stream=0, int threads=0):
+        self.path = os.fspath(path)
+        self._encoded_path = os.fsencode(self.path)
+        self.stream = stream
+        self.threads = threads
+        self._open()
+        cdef const StreamInfo* info = &self._decoder.get().info()
+        self._time_base = Fraction(info.time_base_num, info.time_base_den)
+        self._time_base_seconds = <double>info.time_base_num / info.time_base_den
+
+    cdef _open(self):
+        cdef string path = self._encoded_path
+        cdef int stream = self.stream, threads = self.threads
+        cdef Decoder* decoder
+        try:
+            with nogil:
+                decoder = new Decoder(path, stream, threads)
+        finally:
+            forward_log()
+        self._decoder.reset(decoder)
+        self._started = False
+
+    cdef inline Decoder* _live(self) except NULL:
+        cdef Decoder* decoder = self._decoder.get()
+        if decoder == NULL:
+            raise ValueError(f"I/O operation on a closed VideoReader ({self.path!r})")
+        return decoder
+
+    def close(self):
+        """Closes the file and frees the decoder; frames already taken stay valid. Idempotent."""
+        cdef unique_ptr[Decoder] decoder
+        decoder.swap(self._decoder)
+        with nogil:
+            decoder.reset()  # joins FFmpeg's threads: without the GIL, so they cannot wait on us
+        forward_log()
+
+    @property
+    def closed(self):
+        return self._decoder.get() == NULL
+
+    def __enter__(self):
+        self._live()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+        return False
+
+    def __iter__(self):
+        self._live()
+        if self._started:
+            self._open()  # reopening is exact for every format, unlike seeking to the start
+        return self
+
+    def __next__(self):
+        cdef Decoder* decoder = self._live()
+        cdef unique_ptr[Frame] frame
+        self._started = True
+        try:
+            with nogil:
+                frame = decoder.next()
+        finally:
+            forward_log()
+        if not frame:
+            raise StopIteration
+        return _wrap_frame(move(frame), self._time_base, self._time_base_seconds)
+
+    cdef const StreamInfo* _info(self) except NULL:
+        return &self._live().info()
+
+    @property
+    def width(self):
+        """Coded width in pixels, from the stream's parameters."""
+        return self._info().width
+
+    @property
+    def height(self):
+        return self._info().height
+
+    @property
+    def pix_fmt(self):
+        """FFmpeg's name of the stream's pixel format, e.g. 'yuv420p' ('' if unknown)."""
+        return _text(self._info().pixel_format)
+
+    @property
+    def codec(self):
+        """The name of the FFmpeg decoder in use, e.g. 'h264', 'hevc', 'libdav1d'."""
+        return _text(self._info().codec)
+
+    @property
+    def fps(self):
+        """The stream's average frame rate as a float, or None when the file does not tell."""
+        cdef const StreamInfo* info = self._info()
+        return <double>info.fps_num / info.fps_den if info.fps_den else None
+
+    @property
+    def time_base(self):
+        """The unit of frame.pts, in seconds, as a Fraction."""
+        self._live()
+        return self._time_base
+
+    @property
+    def duration(self):
+        """The stream's duration in seconds (the file's when the stream has none), or None."""
+        cdef double duration = self._info().duration
+        return duration if duration >= 0 else None
+
+    @property
+    def frame_count(self):
+        """The frame count the container's header gives, or None when it gives none."""
+        cdef int64_t count = self._info().frame_count
+        return count if count >= 0 else None
+
+    @property
+    def stream_index(self):
+        """The index of the decoded stream among all the file's streams (ffprobe's index)."""
+        return self._info().stream_index
+
+    @property
+    def video_stream_count(self):
+        return self._info().video_stream_count
+
+    @property
+    def decode_errors(self):
+        """How many packets or frames the decoder rejected as damaged in this iteration."""
+        return self._live().decode_errors()
+
+    def __repr__(self):
+        if self.closed:
+            return f"<derenotes.VideoReader {self.path!r} closed>"
+        return (f"<derenotes.VideoReader {self.path!r} {self.codec} {self.pix_fmt} "
+                f"{self.width}x{self.height}>")
+
+
+# ---------------------------------------------------------------------------------------------
+# VideoFrame
+
+
+cdef VideoFrame _wrap_frame(unique_ptr[Frame] frame, object time_base, double time_base_seconds):
+    cdef VideoFrame out = VideoFrame.__new__(VideoFrame)
+    out._frame = move(frame)
+    out.time_base = time_base
+    out._time_base_seconds = time_base_seconds
+    return out
+
+
+cdef class VideoFrame:
+    """One decoded frame. It owns its own reference to FFmpeg's frame, so it and its planes
+    stay valid however far the reader moves on, and after the reader is closed."""
+
+    cdef unique_ptr[Frame] _frame
+    cdef readonly object time_base
+    cdef double _time_base_seconds
+    cdef tuple _planes
+    cdef Py_ssize_t _exports  # buffers of any of its planes exported and not yet released
+
+    def __init__(self):
+        raise TypeError("VideoFrame objects come from a VideoReader")
+
+    @property
+    def planes(self):
+        """One buffer per data plane of the frame's pixel format (for palette formats the
+        palette is the last plane)."""
+        cdef int count
+        if self._planes is None:
+            count = self._frame.get().planes().size()
+            self._planes = tuple([_make_plane(self, i) for i in range(count)])
+        return self._planes
+
+    @property
+    def width(self):
+        return self._frame.get().width()
+
+    @property
+    def height(self):
+        return self._frame.get().height()
+
+    @property
+    def pix_fmt(self):
+        return _text(self._frame.get().pixel_format_name())
+
+    @property
+    def pts(self):
+        """Presentation timestamp in time_base units (FFmpeg's best effort), or None."""
+        cdef Frame* frame = self._frame.get()
+        return frame.pts() if frame.has_pts() else None
+
+    @property
+    def time(self):
+        """Presentation time in seconds (pts * time_base), or None."""
+        cdef Frame* frame = self._frame.get()
+        return frame.pts() * self._time_base_seconds if frame.has_pts() else None
+
+    @property
+    def index(self):
+        """0-based position of the frame in presentation order."""
+        return self._frame.get().index()
+
+    @property
+    def key_frame(self):
+        return self._frame.get().key_frame()
+
+    @property
+    def pict_type(self):
+        """'I', 'P', 'B', 'S', 'SI', ... as FFmpeg's single-letter code; '?' when unknown."""
+        return chr(self._frame.get().picture_type())
+
+    @property
+    def corrupt(self):
+        """True when FFmpeg flagged the frame as damaged, or the decoder rejected damaged
+        input since the previous frame."""
+        return self._frame.get().corrupt()
+
+    @property
+    def writable(self):
+        """True when nothing but this frame uses its memory, so its planes may be written."""
+        return self._frame.get().is_writable()
+
+    def make_writable(self):
+        """Gives the frame private memory (copying only if the decoder still uses it) so that
+        its planes can be exported writable. Refused while any view of a plane exists."""
+        if self._exports:
+            raise BufferError(
+                f"cannot make frame {self.index} writable while {self._exports} view(s) of its "
+                "planes exist: release them first (del the arrays and memoryviews)")
+        cdef Frame* frame = self._frame.get()
+        with nogil:
+            frame.make_writable()
+
+    def __repr__(self):
+        return (f"<derenotes.VideoFrame index={self.index} pts={self.pts} {self.pix_fmt} "
+                f"{self.width}x{self.height} {self.pict_type}>")
+
+
+# ---------------------------------------------------------------------------------------------
+# _Plane: the buffer exporter
+
+
+cdef _Plane _make_plane(VideoFrame frame, int index):
+    cdef _Plane plane = _Plane.__new__(_Plane)
+    cdef const PlaneLayout* layout = &frame._frame.get().planes()[index]
+    plane.frame = frame
+    plane.index = index
+    plane._layout = layout
+    plane._shape[0] = layout.shape[0]
+    plane._shape[1] = layout.shape[1]
+    plane._shape[2] = layout.shape[2]
+    plane._strides[1] = layout.inner_strides[0]
+    plane._strides[2] = layout.inner_strides[1]
+    plane._len = layout.shape[0] * layout.shape[1] * (layout.shape[2] if layout.ndim == 3 else 1) * layout.itemsize
+    return plane
+
+
+cdef class _Plane:
+    """One plane of a frame, exported through the buffer protocol with no copy.
+
+    memoryview(plane), numpy.asarray(plane): the image-shaped view, (height, width) or
+        (height, width, channels), row stride = linesize (negative for bottom-up frames), so
+        row padding is excluded.
+    numpy.frombuffer(plane, numpy.uint8): the plane's raw bytes from its lowest address,
+        abs(linesize) * height of them, row padding included.
+    Read-only unless the frame is writable (see VideoFrame.make_writable).
+    """
+
+    cdef readonly VideoFrame frame
+    cdef readonly int index
+    cdef const PlaneLayout* _layout  # owned by the frame's C++ object, which `frame` keeps
+    cdef Py_ssize_t _shape[3]
+    cdef Py_ssize_t _strides[3]
+    cdef Py_ssize_t _len
+
+    def __init__(self):
+        raise TypeError("_Plane objects come from VideoFrame.planes")
+
+    @property
+    def width(self):
+        """Pixels per row of this plane (samples of its first component)."""
+        return self._layout.width
+
+    @property
+    def height(self):
+        return self._layout.height
+
+    @property
+    def linesize(self):
+        """Bytes from one row to the next, as FFmpeg gives it (negative when bottom-up)."""
+        if self._layout.is_palette:
+            return self._layout.row_bytes
+        return self.frame._frame.get().linesize(self.index)
+
+    @property
+    def row_bytes(self):
+        """Bytes of pixel data in a row (FFmpeg's minimum linesize), padding excluded."""
+        return self._layout.row_bytes
+
+    @property
+    def shape(self):
+        return tuple(self._shape[d] for d in range(self._layout.ndim))
+
+    @property
+    def format(self):
+        """The item format of the image-shaped view, as the struct module spells it."""
+        return _text(self._layout.format)
+
+    def __bytes__(self):
+        """The plane's raw bytes, as numpy.frombuffer sees them (a copy, as bytes always is)."""
+        cdef PlaneSpan span = self.frame._frame.get().span(self.index)
+        return PyBytes_FromStringAndSize(<char*>span.lowest, span.raw_bytes)
+
+    def __getbuffer__(self, Py_buffer* view, int flags):
+        cdef Frame* frame = self.frame._frame.get()
+        cdef const PlaneLayout* layout = self._layout
+        cdef bint writable = frame.is_writable()
+        if flags & PyBUF_WRITABLE and not writable:
+            raise BufferError(
+                f"plane {self.index} of frame {self.frame.index} is read-only: the decoder still "
+                "uses this frame's memory (a reference for later frames). Ask for a read-only "
+                "view, or call frame.make_writable() first for a private copy.")
+        cdef PlaneSpan span = frame.span(self.index)
+        cdef bint c_contiguous = span.row_stride == layout.view_row_extent() or layout.shape[0] == 1
+
+        if (flags & PyBUF_ND) == PyBUF_ND:
+            if ((flags & PyBUF_C_CONTIGUOUS) == PyBUF_C_CONTIGUOUS
+                    or (flags & PyBUF_ANY_CONTIGUOUS) == PyBUF_ANY_CONTIGUOUS
+                    or (flags & PyBUF_STRIDES) != PyBUF_STRIDES) and not c_contiguous:
+                raise BufferError(
+                    f"plane {self.index} is not C-contiguous: its rows are {span.row_stride} bytes "
+                    f"apart but hold {layout.view_row_extent()} bytes of pixels. Ask for a strided "
+                    "view (memoryview, numpy.asarray) or copy it (numpy.ascontiguousarray).")
+            if (flags & PyBUF_F_CONTIGUOUS) == PyBUF_F_CONTIGUOUS:
+                raise BufferError(f"plane {self.index} is stored row by row, not Fortran-contiguous")
+            view.buf = span.first_row
+            view.len = self._len
+            view.ndim = layout.ndim
+            view.itemsize = layout.itemsize
+            view.format = <char*>layout.format.c_str() if flags & PyBUF_FORMAT else NULL
+            view.shape = self._shape
+            if (flags & PyBUF_STRIDES) == PyBUF_STRIDES:
+                self._strides[0] = span.row_stride
+                view.strides = self._strides
+            else:
+                view.strides = NULL
+        else:
+            # A plain request (numpy.frombuffer): the raw bytes, padding included.
+            view.buf = span.lowest
+            view.len = span.raw_bytes
+            view.ndim = 1
+            view.itemsize = 1
+            view.shape = NULL
+            view.strides = NULL
+            view.format = <char*>b"B" if flags & PyBUF_FORMAT else NULL
+
+        view.readonly = not writable
+        view.suboffsets = NULL
+        view.internal = NULL
+        view.obj = self
+        self.frame._exports += 1
+
+    def __releasebuffer__(self, Py_buffer* view):
+        self.frame._exports -= 1
+
+    def __repr__(self):
+        return (f"<derenotes._Plane {self.index} of frame {self.frame.index}: shape={self.shape} "
+                f"format={self.format!r} linesize={self.linesize}>")

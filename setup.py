@@ -1,0 +1,54 @@
+"""Builds the one extension module: derenotes/libs/image/video.pyx plus the C++ core in cpp/src,
+linked against FFmpeg's libavformat, libavcodec and libavutil found with pkg-config."""
+import glob
+import os
+import shlex
+import subprocess
+import sys
+
+from setuptools import Extension, setup
+
+FFMPEG_LIBRARIES = ["libavformat", "libavcodec", "libavutil"]
+MISSING_FFMPEG = """
+derenotes needs FFmpeg's development files (headers and pkg-config files) to build.
+On Debian or Ubuntu:  sudo apt-get install pkg-config libavformat-dev libavcodec-dev libavutil-dev
+(or run `make demo`, which installs them). pkg-config said:
+{}"""
+
+
+def pkg_config(*args):
+    try:
+        result = subprocess.run(["pkg-config", *args, *FFMPEG_LIBRARIES], capture_output=True, text=True)
+    except FileNotFoundError:
+        sys.exit(MISSING_FFMPEG.format("pkg-config is not installed"))
+    if result.returncode != 0:
+        sys.exit(MISSING_FFMPEG.format(result.stderr.strip()))
+    return shlex.split(result.stdout)
+
+
+def extension():
+    from Cython.Build import cythonize
+
+    cflags = pkg_config("--cflags")
+    libs = pkg_config("--libs")
+    extra_compile = ["-std=c++17", "-O2", "-Wall", "-Wno-unused-function"]
+    extra_link = []
+    if os.environ.get("DERENOTES_SANITIZE"):  # e.g. "address,undefined": for `make asan`
+        sanitize = ["-fsanitize=" + os.environ["DERENOTES_SANITIZE"], "-fno-omit-frame-pointer", "-g"]
+        extra_compile += sanitize
+        extra_link += sanitize
+    module = Extension(
+        "derenotes.libs.image.video",
+        sources=["derenotes/libs/image/video.pyx", *sorted(glob.glob("cpp/src/*.cpp"))],
+        language="c++",
+        include_dirs=["cpp/include", *(f[2:] for f in cflags if f.startswith("-I"))],
+        library_dirs=[f[2:] for f in libs if f.startswith("-L")],
+        libraries=[f[2:] for f in libs if f.startswith("-l")],
+        extra_compile_args=extra_compile + [f for f in cflags if not f.startswith("-I")],
+        extra_link_args=extra_link,
+        depends=sorted(glob.glob("cpp/include/derenotes/*.hpp")) + ["derenotes/libs/image/video.pxd"],
+    )
+    return cythonize([module], compiler_directives={"language_level": "3"})
+
+
+setup(ext_modules=extension())
