@@ -51,4 +51,8 @@ def extension():
     return cythonize([module], compiler_directives={"language_level": "3"})
 
 
-setup(ext_modules=extension())
+setup(
+    packages=["derenotes", "derenotes.libs", "derenotes.libs.image"],
+    package_data={"derenotes.libs.image": ["*.pxd", "*.pyx"]},
+    ext_modules=extension(),
+)

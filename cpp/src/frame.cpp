@@ -53,6 +53,12 @@ PlaneSpan Frame::span(int plane) const {
 
 bool Frame::is_writable() const { return av_frame_is_writable(frame_.get()) > 0; }
 
-void Frame::make_writable() { check(av_frame_make_writable(frame_.get()), "", "cannot copy the frame"); }
+void Frame::make_writable() {
+    if (is_writable()) return;
+    FramePtr shared(av_frame_clone(frame_.get()));
+    if (!shared) throw std::bad_alloc();
+    check(av_frame_make_writable(frame_.get()), "", "cannot copy the frame");
+    retired_.push_back(std::move(shared));
+}
 
 }  // namespace derenotes

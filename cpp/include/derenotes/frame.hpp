@@ -44,11 +44,13 @@ public:
 
     // Writable means nobody else (the decoder, for reference frames) holds the frame's buffers.
     bool is_writable() const;
-    // Gives the frame private buffers, copying only when they are shared.
+    // Gives the frame private buffers, copying only when they are shared. The shared buffers
+    // stay referenced until the frame goes away: views made before the copy stay valid.
     void make_writable();
 
 private:
     FramePtr frame_;
+    std::vector<FramePtr> retired_;  // buffers given up by make_writable()
     std::shared_ptr<const std::vector<PlaneLayout>> layout_;
     std::int64_t index_;
     bool damaged_input_;

@@ -415,6 +415,24 @@ cdef _Plane _make_plane(VideoFrame frame, int index):
     return plane
 
 
+cdef class _PlaneExport:
+    """Stands for one exported buffer of a plane (it is the buffer's `obj`): keeps the plane,
+    and so its frame, alive, and counts the export on the frame while it lives."""
+
+    cdef readonly _Plane plane
+
+    @staticmethod
+    cdef _PlaneExport track(_Plane plane):
+        cdef _PlaneExport export = _PlaneExport.__new__(_PlaneExport)
+        export.plane = plane
+        plane.frame._exports += 1
+        return export
+
+    def __dealloc__(self):
+        if self.plane is not None:
+            self.plane.frame._exports -= 1
+
+
 cdef class _Plane:
     """One plane of a frame, exported through the buffer protocol with no copy.
 
@@ -456,6 +474,12 @@ cdef class _Plane:
     def row_bytes(self):
         """Bytes of pixel data in a row (FFmpeg's minimum linesize), padding excluded."""
         return self._layout.row_bytes
+
+    @property
+    def address(self):
+        """Address of row 0 in the decoded frame's memory (FFmpeg's AVFrame.data), for
+        checking that arrays share it."""
+        return <size_t>self.frame._frame.get().span(self.index).first_row
 
     @property
     def shape(self):
@@ -517,11 +541,11 @@ cdef class _Plane:
         view.readonly = not writable
         view.suboffsets = NULL
         view.internal = NULL
-        view.obj = self
-        self.frame._exports += 1
+        view.obj = _PlaneExport.track(self)
 
-    def __releasebuffer__(self, Py_buffer* view):
-        self.frame._exports -= 1
+    # No __releasebuffer__: NumPy wraps exporters that have one in a strided memoryview before
+    # asking for plain bytes, which would make numpy.frombuffer fail on padded planes. Each
+    # export holds a _PlaneExport instead (view.obj), which counts it while it lives.
 
     def __repr__(self):
         return (f"<derenotes._Plane {self.index} of frame {self.frame.index}: shape={self.shape} "

@@ -1,0 +1,56 @@
+# Two commands do everything on a fresh Debian machine with Python 3 and pip:
+#   make demo   installs what is missing, builds, decodes the demo clip
+#   make test   installs what is missing, builds, runs the C++ tests and pytest
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CLIP ?= samples/h264_bframes.mp4
+DEB_PACKAGES := g++ make pkg-config cmake libgtest-dev ffmpeg \
+                libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test build system-packages cpp-test pytest samples valgrind clean
+
+demo: build
+	$(PY) -m derenotes.demo $(CLIP)
+
+test: build cpp-test pytest
+
+# Debian packages: installed only when one is missing.
+system-packages:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:" $$missing; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+$(VENV)/.installed: requirements-dev.txt | system-packages
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+build: system-packages $(VENV)/.installed
+	$(PY) setup.py -q build_ext --inplace -j 2
+
+cpp-test: system-packages
+	cmake -S cpp -B build/cpp -DCMAKE_BUILD_TYPE=RelWithDebInfo > build-cpp.log 2>&1 || (cat build-cpp.log; exit 1)
+	cmake --build build/cpp -j 2 >> build-cpp.log 2>&1 || (cat build-cpp.log; exit 1)
+	rm -f build-cpp.log
+	build/cpp/derenotes_core_tests
+
+pytest: build
+	$(VENV)/bin/pytest -q
+
+# Regenerates the sample clips and their manifest (needs the ffmpeg CLI).
+samples:
+	$(PYTHON) samples/make_samples.py
+
+# The lifetime and error tests under valgrind's memcheck.
+valgrind: build
+	PYTHONMALLOC=malloc valgrind --error-exitcode=1 --errors-for-leak-kinds=definite --leak-check=full \
+	  --suppressions=tests/valgrind-python.supp -q \
+	  $(PY) -m pytest -q -p no:cacheprovider tests/test_buffers.py tests/test_errors.py
+
+clean:
+	rm -rf build $(VENV) derenotes/libs/image/*.so derenotes/libs/image/video.cpp

@@ -1,0 +1,88 @@
+"""Shared fixtures: the sample clips, their manifest, and the independent oracles (the ffmpeg
+and ffprobe CLIs, and FFmpeg's own image functions from libavutil through ctypes)."""
+import ctypes
+import ctypes.util
+import functools
+import json
+import pathlib
+import subprocess
+
+import numpy as np
+import pytest
+
+SAMPLES = pathlib.Path(__file__).resolve().parent.parent / "samples"
+MANIFEST = json.loads((SAMPLES / "manifest.json").read_text())
+DEMO_CLIP = SAMPLES / MANIFEST["demo"]
+
+# (clip name, video stream number) for every video stream of every sample.
+CLIP_STREAMS = [(name, n) for name, clip in MANIFEST["clips"].items() for n in range(len(clip["streams"]))]
+
+
+def clip_id(param):
+    return f"{param[0]}:v:{param[1]}"
+
+
+@functools.lru_cache(maxsize=None)
+def ffprobe(path, stream, *entries):
+    """ffprobe's JSON for video stream `stream` of `path` (-show_entries given as entries)."""
+    args = ["ffprobe", "-v", "error", "-select_streams", f"v:{stream}", "-of", "json"]
+    for entry in entries:
+        args += ["-show_entries", entry] if "=" in entry else [entry]
+    return json.loads(subprocess.run(args + [str(path)], check=True, capture_output=True).stdout)
+
+
+@functools.lru_cache(maxsize=8)
+def ffmpeg_raw_frames(path, stream, pix_fmt):
+    """The ffmpeg CLI's decoded frames of a stream as raw bytes in its own pixel format: no
+    rotation, no frame-rate conversion, no pixel conversion."""
+    args = ["ffmpeg", "-v", "error", "-nostdin", "-noautorotate", "-i", str(path), "-map", f"0:v:{stream}",
+            "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", pix_fmt, "-"]
+    return subprocess.run(args, check=True, capture_output=True).stdout
+
+
+class LibAVUtil:
+    """FFmpeg's own image layout functions, the oracle for plane sizes."""
+
+    def __init__(self):
+        name = ctypes.util.find_library("avutil")
+        if name is None:
+            pytest.skip("libavutil not found")
+        self.lib = ctypes.CDLL(name)
+        self.lib.av_get_pix_fmt.restype = ctypes.c_int
+        self.lib.av_get_pix_fmt.argtypes = [ctypes.c_char_p]
+        self.lib.av_image_fill_linesizes.argtypes = [ctypes.c_int * 4, ctypes.c_int, ctypes.c_int]
+        self.lib.av_image_fill_plane_sizes.argtypes = [ctypes.c_size_t * 4, ctypes.c_int, ctypes.c_int,
+                                                       ctypes.c_ssize_t * 4]
+        self.lib.av_image_get_buffer_size.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int]
+
+    def pix_fmt(self, name):
+        value = self.lib.av_get_pix_fmt(name.encode())
+        assert value >= 0, name
+        return value
+
+    def plane_sizes(self, pix_fmt, width, height):
+        """[(linesize, plane bytes)] per plane, packed with no padding, as rawvideo stores them.
+        FFmpeg gives a palette (PAL formats' last plane) no linesize: it is 256 entries of 4 bytes."""
+        fmt = self.pix_fmt(pix_fmt)
+        linesizes = (ctypes.c_int * 4)()
+        assert self.lib.av_image_fill_linesizes(linesizes, fmt, width) >= 0
+        sizes = (ctypes.c_size_t * 4)()
+        assert self.lib.av_image_fill_plane_sizes(sizes, fmt, height, (ctypes.c_ssize_t * 4)(*linesizes)) >= 0
+        return [(linesizes[i] or 4, sizes[i]) for i in range(4) if sizes[i]]
+
+    def frame_size(self, pix_fmt, width, height):
+        return self.lib.av_image_get_buffer_size(self.pix_fmt(pix_fmt), width, height, 1)
+
+
+@pytest.fixture(scope="session")
+def libavutil():
+    return LibAVUtil()
+
+
+def plane_rows(plane):
+    """A plane's pixel rows, top to bottom, as an (height, row_bytes) uint8 array taken from its
+    raw 1-D buffer (numpy.frombuffer): checks the raw export and the linesize together."""
+    raw = np.frombuffer(plane, np.uint8)
+    stride = abs(plane.linesize)
+    rows = np.stack([raw[r * stride:r * stride + plane.row_bytes] for r in range(plane.height)])
+    return rows[::-1] if plane.linesize < 0 else rows
