@@ -19,7 +19,6 @@ std::atomic<bool> queue_pending{false};
 
 // FFmpeg may log one line in several calls; each thread assembles its own lines.
 thread_local std::string partial_line;
-thread_local int print_prefix = 1;
 thread_local std::string last_warning;
 
 void enqueue(int level, std::string text) {
@@ -32,10 +31,20 @@ void enqueue(int level, std::string text) {
     queue_pending.store(true, std::memory_order_release);
 }
 
+// "[h264] message": the context's name without FFmpeg's "@ 0x55d2..." address.
+std::string context_prefix(void* avcl) {
+    if (!avcl) return "";
+    const AVClass* av_class = *static_cast<AVClass**>(avcl);
+    if (!av_class || !av_class->item_name) return "";
+    return std::string("[") + av_class->item_name(avcl) + "] ";
+}
+
 void callback(void* avcl, int level, const char* fmt, va_list args) {
     if (level > av_log_get_level()) return;
     char chunk[1024];
-    av_log_format_line2(avcl, level, fmt, args, chunk, sizeof chunk, &print_prefix);
+    int no_prefix = 0;
+    av_log_format_line2(avcl, level, fmt, args, chunk, sizeof chunk, &no_prefix);
+    if (partial_line.empty()) partial_line = context_prefix(avcl);
     partial_line += chunk;
     std::size_t newline;
     while ((newline = partial_line.find('\n')) != std::string::npos) {

@@ -1,0 +1,184 @@
+"""Bad input gets a clear exception naming the file and FFmpeg's reason; never a crash."""
+import errno
+import logging
+import os
+import random
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import derenotes
+from conftest import DEMO_CLIP, SAMPLES
+
+
+def open_error(path, **options):
+    with pytest.raises(derenotes.DerenotesError) as info:
+        derenotes.VideoReader(path, **options)
+    assert str(path) in str(info.value)
+    assert info.value.path == str(path)
+    return info.value
+
+
+def run_isolated(code, *args):
+    """Runs code in a fresh interpreter, so that a crash fails the test instead of the run."""
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code), *map(str, args)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_missing_file_is_file_not_found(tmp_path):
+    error = open_error(tmp_path / "missing.mp4")
+    assert isinstance(error, FileNotFoundError) and error.errno == errno.ENOENT
+    assert error.filename == str(tmp_path / "missing.mp4")
+    assert "No such file or directory" in str(error)
+
+
+def test_directory_is_is_a_directory_error(tmp_path):
+    error = open_error(tmp_path)
+    assert isinstance(error, IsADirectoryError) and error.errno == errno.EISDIR
+
+
+def test_unreadable_file_is_permission_error(tmp_path):
+    path = tmp_path / "unreadable.mp4"
+    path.write_bytes(DEMO_CLIP.read_bytes())
+    path.chmod(0)
+    tmp_path.chmod(0o755)
+    # Root reads any file: drop to an unprivileged user once the module is loaded.
+    result = run_isolated("""
+        import os, sys
+        import derenotes
+        if os.geteuid() == 0:
+            os.setgid(65534); os.setuid(65534)
+        try:
+            derenotes.VideoReader(sys.argv[1])
+        except PermissionError as error:
+            assert isinstance(error, derenotes.DerenotesError), type(error)
+            assert sys.argv[1] in str(error), str(error)
+            print("PermissionError", error.errno)
+        """, path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["PermissionError", str(errno.EACCES)]
+
+
+@pytest.mark.parametrize("content", [b"", b"this is a text file, not a video\n" * 20, bytes(range(256)) * 64],
+                         ids=["empty", "text", "binary-noise"])
+def test_files_ffmpeg_cannot_read_are_decode_errors(tmp_path, content):
+    path = tmp_path / "bad.mp4"
+    path.write_bytes(content)
+    error = open_error(path)
+    assert isinstance(error, derenotes.DecodeError) and isinstance(error, ValueError)
+    assert error.reason and error.reason in str(error)
+    assert error.code < 0
+
+
+def test_truncated_header_names_ffmpegs_reason(tmp_path):
+    path = tmp_path / "truncated.mp4"
+    data = DEMO_CLIP.read_bytes()
+    path.write_bytes(data[:len(data) // 2])  # the moov box is at the end of this MP4
+    error = open_error(path)
+    assert isinstance(error, derenotes.DecodeError)
+    assert "moov atom not found" in error.log and "moov atom not found" in str(error)
+
+
+def test_file_without_video_says_so(tmp_path):
+    path = tmp_path / "audio.wav"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=duration=0.2", str(path)], check=True)
+    error = open_error(path)
+    assert isinstance(error, derenotes.StreamNotFoundError) and isinstance(error, IndexError)
+    assert "no video stream" in str(error)
+
+
+def test_stream_out_of_range_says_how_many_there_are():
+    path = SAMPLES / "audio_first.mkv"
+    error = open_error(path, stream=2)
+    assert isinstance(error, IndexError)
+    assert "has 2 video streams" in str(error)
+    assert isinstance(open_error(path, stream=-1), IndexError)
+
+
+def test_invalid_thread_count_is_a_value_error():
+    with pytest.raises(ValueError, match="threads"):
+        derenotes.VideoReader(DEMO_CLIP, threads=-1)
+
+
+def corrupt_copy(source, target, start, stop, seed=1):
+    data = bytearray(source.read_bytes())
+    rng = random.Random(seed)
+    for i in range(int(len(data) * start), int(len(data) * stop)):
+        data[i] = rng.randrange(256)
+    target.write_bytes(bytes(data))
+
+
+DECODE_ALL = """
+    import sys, derenotes
+    frames = corrupt = decode_errors = 0
+    try:
+        with derenotes.VideoReader(sys.argv[1]) as reader:
+            for frame in reader:
+                frames += 1
+                corrupt += frame.corrupt
+                for plane in frame.planes:
+                    bytes(plane)
+            decode_errors = reader.decode_errors
+        ending = "end"
+    except derenotes.DerenotesError as error:
+        ending = type(error).__name__
+    print(frames, corrupt, decode_errors, ending)
+    """
+
+
+def test_corrupt_data_mid_stream_decodes_what_it_can_and_marks_damage(tmp_path):
+    path = tmp_path / "corrupt.mp4"
+    corrupt_copy(DEMO_CLIP, path, 0.3, 0.6)
+    result = run_isolated(DECODE_ALL, path)
+    assert result.returncode == 0, result.stderr
+    frames, corrupt, decode_errors, ending = result.stdout.split()
+    assert 0 < int(frames) < 100 and ending == "end"
+    assert int(corrupt) > 0 and int(decode_errors) > 0
+
+
+@pytest.mark.parametrize("name", ["vp9.webm", "hevc_10bit.mp4", "mjpeg_fullrange.avi", "av1.mkv", "nv12_raw.nut"])
+@pytest.mark.parametrize("cut", [0.5, 0.9])
+def test_truncated_files_never_crash(tmp_path, name, cut):
+    path = tmp_path / name
+    data = (SAMPLES / name).read_bytes()
+    path.write_bytes(data[:int(len(data) * cut)])
+    result = run_isolated(DECODE_ALL, path)
+    assert result.returncode == 0, result.stderr
+    frames, _, _, ending = result.stdout.split()
+    assert ending in ("end", "DecodeError"), result.stdout
+
+
+def test_ffmpeg_log_goes_to_python_logging_not_stderr(tmp_path):
+    path = tmp_path / "truncated.mp4"
+    data = DEMO_CLIP.read_bytes()
+    path.write_bytes(data[:len(data) // 2])
+    result = run_isolated("""
+        import logging, sys, derenotes
+        records = []
+        handler = logging.Handler()
+        handler.emit = records.append
+        logging.getLogger("derenotes").addHandler(handler)
+        try:
+            derenotes.VideoReader(sys.argv[1])
+        except derenotes.DecodeError:
+            pass
+        for record in records:
+            print(record.levelname, record.getMessage())
+        """, path)
+    assert result.returncode == 0
+    assert result.stderr == ""
+    assert "ERROR [mov,mp4,m4a,3gp,3g2,mj2] moov atom not found" in result.stdout.splitlines()
+
+
+def test_log_level_is_settable():
+    before = derenotes.get_log_level()
+    try:
+        derenotes.set_log_level(logging.DEBUG)
+        assert derenotes.get_log_level() == logging.DEBUG
+        derenotes.set_log_level(None)
+        assert derenotes.get_log_level() is None
+    finally:
+        derenotes.set_log_level(before)
+    assert derenotes.get_log_level() == logging.WARNING == before
