@@ -195,3 +195,19 @@ def test_palette_is_the_last_plane():
     indices, palette = frame.planes
     assert np.asarray(palette).shape == (256, 4)
     assert np.asarray(indices).shape == (64, 96)
+
+
+def test_frames_and_planes_form_no_reference_cycles():
+    # Frames must go back to FFmpeg's pool when the user drops them, not when the cyclic
+    # garbage collector gets round to it (the pool would grow by a frame per frame meanwhile).
+    gc.collect()
+    gc.disable()
+    try:
+        with derenotes.VideoReader(DEMO_CLIP) as reader:
+            for frame in reader:
+                for plane in frame.planes:
+                    np.asarray(plane), memoryview(plane), np.frombuffer(plane, np.uint8)
+        del frame, plane
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

@@ -315,7 +315,6 @@ cdef class VideoFrame:
     cdef unique_ptr[Frame] _frame
     cdef readonly object time_base
     cdef double _time_base_seconds
-    cdef tuple _planes
     cdef Py_ssize_t _exports  # buffers of any of its planes exported and not yet released
 
     def __init__(self):
@@ -325,11 +324,11 @@ cdef class VideoFrame:
     def planes(self):
         """One buffer per data plane of the frame's pixel format (for palette formats the
         palette is the last plane)."""
-        cdef int count
-        if self._planes is None:
-            count = self._frame.get().planes().size()
-            self._planes = tuple([_make_plane(self, i) for i in range(count)])
-        return self._planes
+        # Made anew on each access, not cached: a cached tuple would be a reference cycle
+        # (frame -> plane -> frame), and the frame's memory would wait for the cyclic garbage
+        # collector instead of returning to FFmpeg's pool as soon as the user lets go.
+        cdef int count = self._frame.get().planes().size()
+        return tuple([_make_plane(self, i) for i in range(count)])
 
     @property
     def width(self):
