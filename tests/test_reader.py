@@ -128,3 +128,32 @@ def test_close_is_idempotent_and_a_closed_reader_refuses_use():
         with pytest.raises(ValueError, match="closed"):
             use()
     assert "closed" in repr(reader)
+
+
+def test_local_names_with_colons_are_files_not_protocols(tmp_path):
+    path = tmp_path / "12:30 take:2.mkv"
+    path.write_bytes((SAMPLES / "gray_ffv1.mkv").read_bytes())
+    with derenotes.VideoReader(path) as reader:
+        assert sum(1 for _ in reader) == 8
+
+
+def test_one_reader_in_two_threads_raises_instead_of_crashing():
+    import threading
+
+    outcomes = []
+    with derenotes.VideoReader(DEMO_CLIP) as reader:
+        def drain():
+            try:
+                while next(reader, None) is not None:
+                    pass
+                outcomes.append("done")
+            except RuntimeError as error:
+                assert "another thread" in str(error)
+                outcomes.append("refused")
+
+        threads = [threading.Thread(target=drain) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert "done" in outcomes and set(outcomes) <= {"done", "refused"}

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <cctype>
 #include <cerrno>
 
 #include "derenotes/log.hpp"
@@ -9,16 +10,25 @@
 namespace derenotes {
 namespace {
 
-// A local path (not a URL such as "http://..." or "pipe:"): checked with stat() first, so that a
-// missing file or a directory gets the operating system's own error.
-bool is_local_path(const std::string& path) { return path.find(':') == std::string::npos || path.rfind("file:", 0) == 0; }
+// A URL ("http://...", "file://..."): handed to FFmpeg as it is. Anything else is a local path.
+bool is_url(const std::string& path) {
+    const std::size_t colon = path.find("://");
+    if (colon == std::string::npos || colon == 0) return false;
+    for (std::size_t i = 0; i < colon; ++i)
+        if (!std::isalnum(static_cast<unsigned char>(path[i])) && path[i] != '+' && path[i] != '-' && path[i] != '.')
+            return false;
+    return true;
+}
 
-void check_local_file(const std::string& path) {
-    if (!is_local_path(path)) return;
-    const std::string file = path.rfind("file:", 0) == 0 ? path.substr(5) : path;
+// What FFmpeg should open. A local path is checked with stat() first, so that a missing file or a
+// directory gets the operating system's own error, and gets FFmpeg's "file:" prefix, so that a
+// name with a colon ("12:30.mp4") is not taken for a protocol.
+std::string ffmpeg_url(const std::string& path) {
+    if (is_url(path)) return path;
     struct stat status;
-    if (stat(file.c_str(), &status) != 0) throw Error(AVERROR(errno), path, "cannot open file");
+    if (stat(path.c_str(), &status) != 0) throw Error(AVERROR(errno), path, "cannot open file");
     if (S_ISDIR(status.st_mode)) throw Error(AVERROR(EISDIR), path, "cannot open file");
+    return "file:" + path;
 }
 
 }  // namespace
@@ -33,10 +43,10 @@ Decoder::Decoder(std::string path, int video_stream, int threads)
 
 void Decoder::open(int video_stream, int threads) {
     log::clear_last_line();
-    check_local_file(path_);
+    const std::string url = ffmpeg_url(path_);
 
     AVFormatContext* raw_format = nullptr;
-    check(avformat_open_input(&raw_format, path_.c_str(), nullptr, nullptr), path_, "cannot open file");
+    check(avformat_open_input(&raw_format, url.c_str(), nullptr, nullptr), path_, "cannot open file");
     format_.reset(raw_format);
     check(avformat_find_stream_info(format_.get(), nullptr), path_, "cannot read stream information");
 

@@ -161,6 +161,7 @@ cdef class VideoReader:
     cdef object _time_base
     cdef double _time_base_seconds
     cdef bint _started  # frames were taken: a new iteration must start from the top
+    cdef bint _busy  # a thread is inside the decoder with the GIL released
 
     def __cinit__(self, path, *, int stream=0, int threads=0):
         self.path = os.fspath(path)
@@ -175,14 +176,26 @@ cdef class VideoReader:
     cdef _open(self):
         cdef string path = self._encoded_path
         cdef int stream = self.stream, threads = self.threads
-        cdef Decoder* decoder
+        cdef unique_ptr[Decoder] decoder
+        self._claim()
         try:
             with nogil:
-                decoder = new Decoder(path, stream, threads)
+                decoder.reset(new Decoder(path, stream, threads))
+                decoder.swap(self._decoder)
+                decoder.reset()  # the previous decoder, if any
         finally:
+            self._busy = False
             forward_log()
-        self._decoder.reset(decoder)
         self._started = False
+
+    cdef inline int _claim(self) except -1:
+        """Marks the reader busy while the GIL is released: two threads may not use one
+        reader at once (FFmpeg's decoder is not thread-safe), so the second one gets an error."""
+        if self._busy:
+            raise RuntimeError(f"VideoReader {self.path!r} is in use by another thread; "
+                               "use one reader per thread")
+        self._busy = True
+        return 0
 
     cdef inline Decoder* _live(self) except NULL:
         cdef Decoder* decoder = self._decoder.get()
@@ -193,10 +206,14 @@ cdef class VideoReader:
     def close(self):
         """Closes the file and frees the decoder; frames already taken stay valid. Idempotent."""
         cdef unique_ptr[Decoder] decoder
-        decoder.swap(self._decoder)
-        with nogil:
-            decoder.reset()  # joins FFmpeg's threads: without the GIL, so they cannot wait on us
-        forward_log()
+        self._claim()
+        try:
+            decoder.swap(self._decoder)
+            with nogil:
+                decoder.reset()  # joins FFmpeg's threads: without the GIL, so they cannot wait on us
+        finally:
+            self._busy = False
+            forward_log()
 
     @property
     def closed(self):
@@ -219,11 +236,13 @@ cdef class VideoReader:
     def __next__(self):
         cdef Decoder* decoder = self._live()
         cdef unique_ptr[Frame] frame
+        self._claim()
         self._started = True
         try:
             with nogil:
                 frame = decoder.next()
         finally:
+            self._busy = False
             forward_log()
         if not frame:
             raise StopIteration
