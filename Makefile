@@ -49,7 +49,7 @@ samples:
 # The lifetime and error tests under valgrind's memcheck (the subprocesses the error tests start
 # too, but not the ffmpeg CLI): any invalid read or write fails the run.
 valgrind: build
-	PYTHONMALLOC=malloc valgrind -q --error-exitcode=99 --trace-children=yes \
+	PYTHONMALLOC=malloc valgrind -q --error-exitcode=99 --trace-children=yes --suppressions=tests/valgrind.supp \
 	  --trace-children-skip='*/ffmpeg,*/ffprobe' --leak-check=no \
 	  $(VENV)/bin/pytest -q -p no:cacheprovider tests/test_buffers.py tests/test_errors.py
 
