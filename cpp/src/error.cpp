@@ -77,7 +77,6 @@ ErrorInfo current_error_info() {
         info.message = e.what();
         info.path = e.path();
         info.detail = e.detail();
-        info.context = e.context();
         info.reason = e.reason();
         info.log_line = e.log_line();
     } catch (const std::bad_alloc& e) {

@@ -55,7 +55,7 @@ struct ErrorInfo {
     ErrorKind kind = ErrorKind::Other;
     int code = 0;
     int posix_errno = 0;
-    std::string message, detail, path, context, reason, log_line;
+    std::string message, detail, path, reason, log_line;
 };
 ErrorInfo current_error_info();
 
