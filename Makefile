@@ -9,7 +9,7 @@ DEB_PACKAGES := g++ make pkg-config cmake libgtest-dev ffmpeg \
                 libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test build system-packages cpp-test pytest samples valgrind clean
+.PHONY: demo test build system-packages cpp-test pytest samples valgrind asan clean
 
 demo: build
 	$(PY) -m derenotes.demo $(CLIP)
@@ -52,6 +52,22 @@ valgrind: build
 	PYTHONMALLOC=malloc valgrind -q --error-exitcode=99 --trace-children=yes --suppressions=tests/valgrind.supp \
 	  --trace-children-skip='*/ffmpeg,*/ffprobe' --leak-check=no \
 	  $(VENV)/bin/pytest -q -p no:cacheprovider tests/test_buffers.py tests/test_errors.py
+
+# The C++ tests (with leak checking) and the whole test suite against an AddressSanitizer +
+# UndefinedBehaviorSanitizer build of the extension, made in a copy of the tracked files (build/asan-tree) so the normal build stays.
+# Python itself is not instrumented: libasan is preloaded, and leak checking is off because
+# CPython does not free everything at exit.
+ASAN_RUNTIME = $(shell g++ -print-file-name=libasan.so):$(shell g++ -print-file-name=libubsan.so)
+asan: system-packages $(VENV)/.installed
+	rm -rf build/asan-tree && mkdir -p build/asan-tree
+	git ls-files -z | xargs -0 cp --parents -t build/asan-tree
+	cd build/asan-tree && DERENOTES_SANITIZE=address,undefined ../../$(PY) setup.py -q build_ext --inplace -j 2
+	cmake -S cpp -B build/cpp-asan -DCMAKE_BUILD_TYPE=Debug \
+	  -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer" > /dev/null
+	cmake --build build/cpp-asan -j 2 > /dev/null
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 build/cpp-asan/derenotes_core_tests --gtest_brief=1
+	cd build/asan-tree && LD_PRELOAD=$(ASAN_RUNTIME) ASAN_OPTIONS=detect_leaks=0 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ../../$(VENV)/bin/pytest -q -p no:cacheprovider
 
 clean:
 	rm -rf build $(VENV) derenotes/libs/image/*.so derenotes/libs/image/video.cpp
