@@ -9,7 +9,7 @@ DEB_PACKAGES := g++ make pkg-config cmake libgtest-dev ffmpeg \
                 libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test build system-packages cpp-test pytest samples valgrind asan clean
+.PHONY: demo test build system-packages cpp-test pytest samples valgrind asan bench clean
 
 demo: build
 	$(PY) -m derenotes.demo $(CLIP)
@@ -41,6 +41,12 @@ cpp-test: system-packages
 
 pytest: build
 	$(VENV)/bin/pytest -q
+
+# Benchmarks against a C++ loop, PyAV, OpenCV, decord (and torchcodec where it imports): writes
+# bench/RESULTS.md and bench/results.png. Takes about a quarter of an hour, most of it the first time.
+bench: build
+	$(PY) -m pip install -q -r bench/requirements.txt || echo "some benchmark libraries did not install; their methods are skipped"
+	$(PY) bench/bench.py
 
 # Regenerates the sample clips and their manifest (needs the ffmpeg CLI).
 samples:

@@ -1,0 +1,318 @@
+#!/usr/bin/env python3
+"""Decode benchmarks side by side: a C++ reference loop over libavcodec, derenotes, PyAV,
+OpenCV, torchcodec and decord (where they install), plus derenotes' memory and GIL checks.
+
+    python bench/bench.py            # full run: writes bench/RESULTS.md and bench/results.png
+    python bench/bench.py --quick --out DIR   # seconds-long smoke run, writes into DIR
+
+Every method runs in its own process (bench/run_method.py) and is timed from opening the file
+to its last frame. Rounds are interleaved (A B C A B C ...) because this machine is noisy: the
+medians and the paired ratios (per round, against the C++ loop with the same threading) from
+one run are the figures that count.
+"""
+import argparse
+import datetime
+import json
+import os
+import pathlib
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+
+BENCH = pathlib.Path(__file__).resolve().parent
+ROOT = BENCH.parent
+REFERENCE_SOURCE = BENCH / "reference_decode.cpp"
+FFMPEG_LIBS = ["libavformat", "libavcodec", "libavutil"]
+
+REFERENCE_1T, REFERENCE_AUTO = "C++ loop threads=1", "C++ loop auto threads"
+DECODE_METHODS = [
+    REFERENCE_1T, REFERENCE_AUTO,
+    "derenotes threads=1 arrays", "derenotes decode-only", "derenotes arrays",
+    "pyav default planes", "pyav AUTO planes", "pyav AUTO to_ndarray",
+    "opencv read", "torchcodec", "decord",
+]
+
+
+def lavfi(size, rate, frames, source="testsrc2"):
+    return ["-f", "lavfi", "-i", f"{source}=size={size}:rate={rate}", "-frames:v", str(frames)]
+
+
+H264 = ["-c:v", "libx264", "-preset", "medium", "-crf", "23", "-bf", "3", "-pix_fmt", "yuv420p"]
+
+# name: (ffmpeg arguments, used in the decode table)
+FULL_CLIPS = {
+    "h264_1080p.mp4": (lavfi("1920x1080", 25, 200) + H264, True),
+    "hevc_1080p.mp4": (lavfi("1920x1080", 25, 200) + ["-c:v", "libx265", "-preset", "fast",
+                                                      "-x265-params", "log-level=error", "-pix_fmt", "yuv420p"], True),
+    "vp9_1080p.webm": (lavfi("1920x1080", 25, 200) + ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8",
+                                                      "-row-mt", "1", "-b:v", "4M"], True),
+    "h264_240p.mp4": (lavfi("426x240", 25, 200) + H264, True),
+    "raw_64x64.nut": (lavfi("64x64", 25, 5000) + ["-c:v", "rawvideo", "-pix_fmt", "yuv420p"], True),
+    "mjpeg_64x64.avi": (lavfi("64x64", 25, 5000) + ["-c:v", "mjpeg", "-q:v", "3", "-pix_fmt", "yuvj420p"], True),
+    # For the random-access work to come: 60 s, a key frame every 250 frames.
+    "h264_1080p_60s_gop250.mp4": (lavfi("1920x1080", 25, 1500) + ["-c:v", "libx264", "-preset", "veryfast",
+                                                                  "-g", "250", "-bf", "3", "-pix_fmt", "yuv420p"], False),
+}
+QUICK_CLIPS = {
+    "h264_240p_quick.mp4": (lavfi("426x240", 25, 25) + H264, True),
+    "raw_64x64_quick.nut": (lavfi("64x64", 25, 300) + ["-c:v", "rawvideo", "-pix_fmt", "yuv420p"], True),
+}
+# Clips of the targets, by role: (full name, quick name)
+ROLES = {
+    "h264": ("h264_1080p.mp4", "h264_240p_quick.mp4"),
+    "hevc": ("hevc_1080p.mp4", None),
+    "vp9": ("vp9_1080p.webm", None),
+    "tiny": ("raw_64x64.nut", "raw_64x64_quick.nut"),
+}
+
+
+def make_clips(clips, out):
+    out.mkdir(parents=True, exist_ok=True)
+    for name, (args, _) in clips.items():
+        path = out / name
+        if not path.exists():
+            print(f"making {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}", flush=True)
+            partial = path.with_name("partial-" + name)
+            subprocess.run(["ffmpeg", "-v", "error", "-y", *args, str(partial)], check=True)
+            partial.rename(path)
+
+
+def build_reference(out):
+    binary = out / "reference_decode"
+    if not binary.exists() or binary.stat().st_mtime < REFERENCE_SOURCE.stat().st_mtime:
+        flags = subprocess.run(["pkg-config", "--cflags", "--libs", *FFMPEG_LIBS], check=True,
+                               capture_output=True, text=True).stdout.split()
+        subprocess.run(["g++", "-O2", "-std=c++17", str(REFERENCE_SOURCE), *flags, "-o", str(binary)], check=True)
+    return binary
+
+
+def run_method(method, clip, reference):
+    """{"frames", "seconds"} or {"skip": reason}."""
+    if method.startswith("C++ loop"):
+        command = [str(reference), str(clip), "1" if method == REFERENCE_1T else "0"]
+    else:
+        command = [sys.executable, str(BENCH / "run_method.py"), method, str(clip)]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    if result.returncode == 3:
+        return json.loads(result.stdout)
+    if result.returncode != 0:
+        return {"skip": f"failed: {(result.stderr.strip().splitlines() or ['?'])[-1][:200]}"}
+    return json.loads(result.stdout)
+
+
+def reference_for(method):
+    return REFERENCE_1T if "threads=1" in method or method == REFERENCE_1T else REFERENCE_AUTO
+
+
+def measure_decoding(clips, out, reference, rounds):
+    """Per clip and method: the list of seconds per round, frame counts, skip reasons."""
+    results = {}
+    for name in clips:
+        clip = out / name
+        times = {m: [] for m in DECODE_METHODS}
+        frames, skipped = {}, {}
+        for round_number in range(rounds):
+            for method in DECODE_METHODS:
+                if method in skipped:
+                    continue
+                outcome = run_method(method, clip, reference)
+                if "skip" in outcome:
+                    skipped[method] = outcome["skip"]
+                    continue
+                frames[method] = outcome["frames"]
+                times[method].append(outcome["seconds"])
+        print(f"  {name}: {rounds} rounds", flush=True)
+        results[name] = {"times": {m: t for m, t in times.items() if t}, "frames": frames, "skipped": skipped}
+    return results
+
+
+def summarize(clip_result):
+    """Rows of (method, median seconds, fps, ratio of medians, paired median ratio) to the C loop
+    with the same threading (ratio > 1: faster than the C loop)."""
+    times, frames = clip_result["times"], clip_result["frames"]
+    rows = []
+    for method, values in times.items():
+        reference = times.get(reference_for(method))
+        median = statistics.median(values)
+        ratio = paired = None
+        if reference:
+            ratio = statistics.median(reference) / median
+            paired = statistics.median(r / v for r, v in zip(reference, values))
+        rows.append((method, median, frames[method] / median, ratio, paired))
+    return rows
+
+
+def python_experiment(script, *args):
+    result = subprocess.run([sys.executable, str(BENCH / script), *map(str, args)], capture_output=True,
+                            text=True, cwd=ROOT)
+    if result.returncode != 0:
+        raise RuntimeError(f"{script} failed:\n{result.stderr}")
+    return json.loads(result.stdout)
+
+
+def check_targets(decoding, memory, threads, quick):
+    """[(target, measured text, met: bool or None when not measured)]"""
+    def row(role, method):
+        name = ROLES[role][1 if quick else 0]
+        if not name or name not in decoding:
+            return None
+        return {r[0]: r for r in summarize(decoding[name])}.get(method)
+
+    targets = []
+    for role in ("h264", "hevc", "vp9"):
+        ours = row(role, "derenotes arrays")
+        text = f"{ours[4]:.2f}x (paired; medians {ours[3]:.2f}x)" if ours else "not measured"
+        targets.append((f"1. {role}: derenotes arrays >= 0.97x the C loop, auto threads", text,
+                        ours[4] >= 0.97 if ours else None))
+    ours, pyav = row("h264", "derenotes arrays"), row("h264", "pyav default planes")
+    if ours and pyav:
+        speedup = ours[2] / pyav[2]
+        targets.append(("1. h264: derenotes arrays >= 1.3x PyAV's defaults", f"{speedup:.2f}x", speedup >= 1.3))
+    else:
+        targets.append(("1. h264: derenotes arrays >= 1.3x PyAV's defaults", "PyAV not measured", None))
+    tiny = ROLES["tiny"][1 if quick else 0]
+    if tiny in decoding:
+        rows = {r[0]: r for r in summarize(decoding[tiny])}
+        frames = decoding[tiny]["frames"]["derenotes arrays"]
+        extra = (rows["derenotes arrays"][1] - rows[REFERENCE_AUTO][1]) / frames * 1e6
+        text = f"{extra:+.2f} us per frame over the C loop"
+        if "pyav default planes" in rows:
+            text += f" (PyAV {(rows['pyav default planes'][1] - rows[REFERENCE_AUTO][1]) / frames * 1e6:+.2f} us)"
+        targets.append(("2. 64x64 rawvideo, planes as arrays: <= 1.0 us per frame over the C loop", text, extra <= 1.0))
+    growth = memory["growth_mb"]
+    targets.append((f"3. resident memory grows <= 5 MB over {memory['frames']} small frames",
+                    f"{growth:+.2f} MB", growth <= 5))
+    held = memory["held_ratio"]
+    targets.append((f"3. holding the planes of {memory['held_frames']} frames costs their buffers, nothing more",
+                    f"{memory['held_mb']:.0f} MB for {memory['buffers_mb']:.0f} MB of buffers ({held:.2f}x)",
+                    0.8 <= held <= 1.2))
+    targets.append(("4. two readers in two threads >= 1.8x one after the other",
+                    f"{threads['speedup']:.2f}x (two C loops in two processes: {threads['reference_speedup']:.2f}x)",
+                    threads["speedup"] >= 1.8))
+    return targets
+
+
+def versions():
+    found = {"FFmpeg libraries (derenotes, C++ loop)": " ".join(
+        f"{lib} {subprocess.run(['pkg-config', '--modversion', lib], capture_output=True, text=True).stdout.strip()}"
+        for lib in FFMPEG_LIBS)}
+    probes = {"numpy": "numpy.__version__", "PyAV": "av.__version__ + ' (FFmpeg ' + av.ffmpeg_version_info + ')'",
+              "OpenCV": "cv2.__version__", "torchcodec": "torchcodec.__version__", "decord": "decord.__version__"}
+    for name, expression in probes.items():
+        module = expression.split(".")[0]
+        result = subprocess.run([sys.executable, "-c", f"import {module}; print({expression})"],
+                                capture_output=True, text=True)
+        found[name] = result.stdout.strip() if result.returncode == 0 else "not installed"
+    return found
+
+
+def machine():
+    model = next((line.split(":", 1)[1].strip() for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor())
+    memory_kb = int(next(line.split()[1] for line in pathlib.Path("/proc/meminfo").read_text().splitlines()
+                         if line.startswith("MemTotal")))
+    return f"{os.cpu_count()} CPUs ({model}), {memory_kb / 2**20:.0f} GiB, Python {platform.python_version()}"
+
+
+def write_report(out_dir, decoding, targets, memory, threads, rounds, chart_name):
+    lines = [
+        "# Decode benchmarks", "",
+        f"Made by `make bench` (`python bench/bench.py`) on {datetime.date.today().isoformat()}. "
+        f"{rounds} interleaved rounds; every method in its own process, timed from opening the file "
+        "to the last frame. Ratios are to the C++ loop over libavcodec with the same threading "
+        "(> 1 is faster); the paired ratio is the median of per-round ratios, the figure to trust "
+        "on this noisy machine.", "",
+        f"Machine: {machine()}.", "",
+        "Versions: " + "; ".join(f"{k}: {v}" for k, v in versions().items()) + ".", "",
+        "## Targets", "", "| target | measured | met |", "| --- | --- | --- |",
+    ]
+    for target, measured, met in targets:
+        lines.append(f"| {target} | {measured} | {'n/a' if met is None else 'yes' if met else '**no**'} |")
+    for name, result in decoding.items():
+        any_frames = next(iter(result["frames"].values()), 0)
+        lines += ["", f"## {name} ({any_frames} frames)", "",
+                  "| method | median ms | frames/s | vs C loop (medians) | vs C loop (paired) |",
+                  "| --- | ---: | ---: | ---: | ---: |"]
+        for method, median, fps, ratio, paired in summarize(result):
+            lines.append(f"| {method} | {median * 1000:.1f} | {fps:.0f} | "
+                         f"{'' if ratio is None else f'{ratio:.2f}x'} | {'' if paired is None else f'{paired:.2f}x'} |")
+        counts = set(result["frames"].values())
+        if len(counts) > 1:
+            lines.append(f"\nFrame counts differ: {result['frames']}")
+        for method, reason in result["skipped"].items():
+            lines.append(f"\n{method}: skipped, {reason}")
+    lines += ["", "## Memory and threads", "", "```", json.dumps({"memory": memory, "threads": threads}, indent=2), "```"]
+    if chart_name:
+        lines += ["", f"![paired ratio to the C loop]({chart_name})"]
+    (out_dir / "RESULTS.md").write_text("\n".join(lines) + "\n")
+
+
+def write_chart(path, decoding):
+    try:
+        import matplotlib
+    except ImportError:
+        print("chart skipped: matplotlib is not installed")
+        return False
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    clips = list(decoding)
+    methods = [m for m in DECODE_METHODS if any(m in decoding[c]["times"] for c in clips)]
+    figure, axes = plt.subplots(figsize=(12, 5))
+    width = 0.8 / len(methods)
+    for i, method in enumerate(methods):
+        values = []
+        for clip in clips:
+            rows = {r[0]: r for r in summarize(decoding[clip])}
+            values.append(rows[method][4] if method in rows and rows[method][4] else 0)
+        axes.bar([c + i * width for c in range(len(clips))], values, width, label=method)
+    axes.axhline(1.0, color="black", linewidth=0.8)
+    axes.set_xticks([c + 0.4 - width / 2 for c in range(len(clips))], clips)
+    axes.set_ylabel("speed vs C++ loop, same threading (paired median)")
+    axes.legend(fontsize=7, ncol=3)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    return True
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="tiny clips, one round: a smoke test")
+    parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument("--out", type=pathlib.Path, default=None, help="where RESULTS.md and the chart go")
+    args = parser.parse_args()
+    clips = QUICK_CLIPS if args.quick else FULL_CLIPS
+    rounds = args.rounds or (1 if args.quick else 5)
+    report_dir = args.out or BENCH
+    work = BENCH / "out"
+    report_dir.mkdir(parents=True, exist_ok=True)
+
+    make_clips(clips, work)
+    reference = build_reference(work)
+    table_clips = [name for name, (_, in_table) in clips.items() if in_table]
+    print(f"decoding {len(table_clips)} clips with {len(DECODE_METHODS)} methods", flush=True)
+    decoding = measure_decoding(table_clips, work, reference, rounds)
+
+    tiny, big = (work / ROLES["tiny"][1], work / ROLES["h264"][1]) if args.quick else \
+        (work / ROLES["tiny"][0], work / ROLES["h264"][0])
+    memory = python_experiment("memory.py", tiny, 1000 if args.quick else 20000, big, 10 if args.quick else 100)
+    threads = python_experiment("two_threads.py", big, reference, rounds)
+
+    targets = check_targets(decoding, memory, threads, args.quick)
+    chart = report_dir / "results.png"
+    chart_written = write_chart(chart, decoding)
+    write_report(report_dir, decoding, targets, memory, threads, rounds, chart.name if chart_written else None)
+    (report_dir / "results.json").write_text(json.dumps(
+        {"decoding": decoding, "memory": memory, "threads": threads,
+         "targets": [{"target": t, "measured": m, "met": ok} for t, m, ok in targets]}, indent=2) + "\n")
+
+    print("\nTargets:")
+    for target, measured, met in targets:
+        print(f"  [{'n/a' if met is None else 'met' if met else 'MISSED'}] {target}: {measured}")
+    print(f"\nwrote {report_dir / 'RESULTS.md'}")
+
+
+if __name__ == "__main__":
+    main()

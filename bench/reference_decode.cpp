@@ -1,0 +1,81 @@
+// The minimal libavcodec decode loop: the physical limit for any wrapper of the same FFmpeg.
+// Opens a file, decodes its best video stream to the end, prints {"frames": N, "seconds": S}.
+// The time runs from opening the file to the last frame, as the Python methods' does.
+//
+//   reference_decode CLIP THREADS    (THREADS 0: FFmpeg's automatic count, frame+slice threads)
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+}
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
+static void check(int ret, const char* what) {
+    if (ret < 0) {
+        char text[AV_ERROR_MAX_STRING_SIZE];
+        av_strerror(ret, text, sizeof text);
+        std::fprintf(stderr, "%s: %s\n", what, text);
+        std::exit(1);
+    }
+}
+
+int main(int argc, char** argv) {
+    if (argc != 3) {
+        std::fprintf(stderr, "usage: %s CLIP THREADS\n", argv[0]);
+        return 2;
+    }
+    const int threads = std::atoi(argv[2]);
+    av_log_set_level(AV_LOG_ERROR);
+    const auto start = std::chrono::steady_clock::now();
+
+    AVFormatContext* format = nullptr;
+    check(avformat_open_input(&format, argv[1], nullptr, nullptr), "open");
+    check(avformat_find_stream_info(format, nullptr), "find_stream_info");
+    const AVCodec* codec = nullptr;
+    const int stream = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
+    check(stream, "find_best_stream");
+    for (unsigned i = 0; i < format->nb_streams; ++i)
+        if (int(i) != stream) format->streams[i]->discard = AVDISCARD_ALL;
+    AVCodecContext* decoder = avcodec_alloc_context3(codec);
+    check(avcodec_parameters_to_context(decoder, format->streams[stream]->codecpar), "parameters");
+    decoder->thread_count = threads;
+    if (threads == 0) decoder->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+    check(avcodec_open2(decoder, codec, nullptr), "open decoder");
+
+    AVPacket* packet = av_packet_alloc();
+    AVFrame* frame = av_frame_alloc();
+    long frames = 0;
+    bool flushed = false;
+    for (;;) {
+        const int ret = avcodec_receive_frame(decoder, frame);
+        if (ret == 0) {
+            ++frames;
+            av_frame_unref(frame);
+            continue;
+        }
+        if (ret == AVERROR_EOF) break;
+        if (ret != AVERROR(EAGAIN)) continue;  // a damaged frame: go on, as the wrappers do
+        if (flushed) break;
+        for (;;) {  // send the next packet of our stream, or the flush signal
+            if (av_read_frame(format, packet) < 0) {
+                avcodec_send_packet(decoder, nullptr);
+                flushed = true;
+                break;
+            }
+            const bool ours = packet->stream_index == stream;
+            if (ours) avcodec_send_packet(decoder, packet);
+            av_packet_unref(packet);
+            if (ours) break;
+        }
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::printf("{\"frames\": %ld, \"seconds\": %.6f}\n", frames, seconds);
+
+    av_frame_free(&frame);
+    av_packet_free(&packet);
+    avcodec_free_context(&decoder);
+    avformat_close_input(&format);
+    return 0;
+}

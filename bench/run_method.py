@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Runs one decoding method on one clip in this process and prints one JSON line:
+{"frames": N, "seconds": S}, timed from opening the file to the last frame.
+
+    python bench/run_method.py METHOD CLIP
+
+Exit status 3 with {"skip": reason} when the method's library is not installed here.
+"""
+import json
+import pathlib
+import sys
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))  # the in-place build
+
+
+def derenotes_method(threads, arrays):
+    def run(path):
+        import numpy as np
+
+        import derenotes
+
+        frames = 0
+        with derenotes.VideoReader(path, threads=threads) as reader:
+            for frame in reader:
+                frames += 1
+                if arrays:
+                    for plane in frame.planes:
+                        np.asarray(plane)
+        return frames
+
+    return run
+
+
+def pyav_method(thread_type, output):
+    def run(path):
+        import av
+        import numpy as np
+
+        frames = 0
+        with av.open(path) as container:
+            stream = container.streams.video[0]
+            if thread_type:
+                stream.thread_type = thread_type
+            for frame in container.decode(stream):
+                frames += 1
+                if output == "planes":
+                    for plane in frame.planes:
+                        np.frombuffer(plane, np.uint8)
+                elif output == "ndarray":
+                    frame.to_ndarray()
+        return frames
+
+    return run
+
+
+def opencv_read(path):
+    import cv2
+
+    capture = cv2.VideoCapture(path)
+    if not capture.isOpened():
+        raise RuntimeError(f"OpenCV cannot open {path}")
+    frames = 0
+    while True:
+        ok, _ = capture.read()
+        if not ok:
+            break
+        frames += 1
+    capture.release()
+    return frames
+
+
+def torchcodec_frames(path):
+    from torchcodec.decoders import VideoDecoder
+
+    frames = 0
+    for _ in VideoDecoder(path):
+        frames += 1
+    return frames
+
+
+def decord_frames(path):
+    import decord
+
+    reader = decord.VideoReader(path)
+    frames = 0
+    for _ in range(len(reader)):
+        reader.next()
+        frames += 1
+    return frames
+
+
+METHODS = {
+    "derenotes threads=1 arrays": derenotes_method(1, True),
+    "derenotes decode-only": derenotes_method(0, False),
+    "derenotes arrays": derenotes_method(0, True),
+    "pyav default planes": pyav_method(None, "planes"),
+    "pyav AUTO planes": pyav_method("AUTO", "planes"),
+    "pyav AUTO to_ndarray": pyav_method("AUTO", "ndarray"),
+    "opencv read": opencv_read,
+    "torchcodec": torchcodec_frames,
+    "decord": decord_frames,
+}
+
+# The modules each family of methods needs: imported before the clock starts, and the method
+# skipped with the reason where one is not installed.
+REQUIRES = {"derenotes": ["numpy", "derenotes"], "pyav": ["numpy", "av"], "opencv": ["cv2"],
+            "torchcodec": ["torchcodec.decoders"], "decord": ["decord"]}
+
+
+def main():
+    method, path = sys.argv[1], sys.argv[2]
+    for module in REQUIRES[method.split()[0]]:
+        try:
+            __import__(module)
+        except Exception as error:  # ImportError, or a library that fails to load its own parts
+            reason = (str(error).splitlines() or [type(error).__name__])[0][:200]
+            print(json.dumps({"skip": f"{module} does not import here: {reason}"}))
+            sys.exit(3)
+    start = time.perf_counter()
+    frames = METHODS[method](path)
+    print(json.dumps({"frames": frames, "seconds": time.perf_counter() - start}))
+
+
+if __name__ == "__main__":
+    main()

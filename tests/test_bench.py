@@ -1,0 +1,27 @@
+"""The benchmark harness runs and its output parses (quick mode: tiny clips, one round).
+Timings are not asserted here: speed and memory targets live in bench/RESULTS.md."""
+import json
+import pathlib
+import subprocess
+import sys
+
+BENCH = pathlib.Path(__file__).resolve().parent.parent / "bench"
+
+
+def test_quick_benchmark_runs_and_reports(tmp_path):
+    result = subprocess.run([sys.executable, str(BENCH / "bench.py"), "--quick", "--out", str(tmp_path)],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "results.json").read_text())
+    for clip in report["decoding"].values():
+        times = clip["times"]
+        for method in ("C++ loop auto threads", "C++ loop threads=1", "derenotes arrays", "derenotes decode-only"):
+            assert times[method] and all(t > 0 for t in times[method])
+        frames = {clip["frames"][m] for m in ("C++ loop auto threads", "derenotes arrays", "derenotes decode-only")}
+        assert len(frames) == 1 and frames.pop() > 0  # every method saw every frame
+    assert report["memory"]["frames"] == 1000
+    assert report["threads"]["speedup"] > 0
+    assert [t["target"][:2] for t in report["targets"]] == ["1.", "1.", "1.", "1.", "2.", "3.", "3.", "4."]
+    results_md = (tmp_path / "RESULTS.md").read_text()
+    assert "| target | measured | met |" in results_md
+    assert "Targets:" in result.stdout
