@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Runs one decoding method on one clip in this process and prints one JSON line:
-{"frames": N, "seconds": S}, timed from opening the file to the last frame.
+{"frames": N, "seconds": S, "first_frame_seconds": F}, timed from opening the file to the last
+frame and to the first one (the difference is the steady state, without opening and probing).
 
     python bench/run_method.py METHOD CLIP
 
@@ -14,6 +15,13 @@ import time
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))  # the in-place build
 
 
+FIRST_FRAME = []
+
+
+def mark_first_frame():
+    FIRST_FRAME.append(time.perf_counter())
+
+
 def derenotes_method(threads, arrays):
     def run(path):
         import numpy as np
@@ -24,6 +32,8 @@ def derenotes_method(threads, arrays):
         with derenotes.VideoReader(path, threads=threads) as reader:
             for frame in reader:
                 frames += 1
+                if frames == 1:
+                    mark_first_frame()
                 if arrays:
                     for plane in frame.planes:
                         np.asarray(plane)
@@ -44,6 +54,8 @@ def pyav_method(thread_type, output):
                 stream.thread_type = thread_type
             for frame in container.decode(stream):
                 frames += 1
+                if frames == 1:
+                    mark_first_frame()
                 if output == "planes":
                     for plane in frame.planes:
                         np.frombuffer(plane, np.uint8)
@@ -66,6 +78,8 @@ def opencv_read(path):
         if not ok:
             break
         frames += 1
+        if frames == 1:
+            mark_first_frame()
     capture.release()
     return frames
 
@@ -76,6 +90,8 @@ def torchcodec_frames(path):
     frames = 0
     for _ in VideoDecoder(path):
         frames += 1
+        if frames == 1:
+            mark_first_frame()
     return frames
 
 
@@ -87,6 +103,8 @@ def decord_frames(path):
     for _ in range(len(reader)):
         reader.next()
         frames += 1
+        if frames == 1:
+            mark_first_frame()
     return frames
 
 
@@ -119,7 +137,8 @@ def main():
             sys.exit(3)
     start = time.perf_counter()
     frames = METHODS[method](path)
-    print(json.dumps({"frames": frames, "seconds": time.perf_counter() - start}))
+    end = time.perf_counter()
+    print(json.dumps({"frames": frames, "seconds": end - start, "first_frame_seconds": FIRST_FRAME[0] - start}))
 
 
 if __name__ == "__main__":
