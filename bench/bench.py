@@ -295,7 +295,7 @@ def main():
     parser.add_argument("--method", action="append", help="only these methods (with --clip)")
     args = parser.parse_args()
     clips = QUICK_CLIPS if args.quick else FULL_CLIPS
-    rounds = args.rounds or (1 if args.quick else 5)
+    rounds = args.rounds or (1 if args.quick else 7)
     report_dir = args.out or BENCH
     work = BENCH / "out"
     report_dir.mkdir(parents=True, exist_ok=True)
