@@ -16,6 +16,7 @@ import json
 import os
 import pathlib
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -27,8 +28,9 @@ REFERENCE_SOURCE = BENCH / "reference_decode.cpp"
 FFMPEG_LIBS = ["libavformat", "libavcodec", "libavutil"]
 
 REFERENCE_1T, REFERENCE_AUTO = "C++ loop threads=1", "C++ loop auto threads"
+FFMPEG_CLI = "ffmpeg CLI -threads 0 -f null"
 DECODE_METHODS = [
-    REFERENCE_1T, REFERENCE_AUTO,
+    REFERENCE_1T, REFERENCE_AUTO, FFMPEG_CLI,
     "derenotes threads=1 arrays", "derenotes decode-only", "derenotes arrays",
     "pyav default planes", "pyav AUTO planes", "pyav AUTO to_ndarray",
     "opencv read", "torchcodec", "decord",
@@ -89,7 +91,9 @@ def build_reference(out):
 
 
 def run_method(method, clip, reference):
-    """{"frames", "seconds"} or {"skip": reason}."""
+    """{"frames", "seconds", "first_frame_seconds"} or {"skip": reason}."""
+    if method == FFMPEG_CLI:
+        return run_ffmpeg_cli(clip)
     if method.startswith("C++ loop"):
         command = [str(reference), str(clip), "1" if method == REFERENCE_1T else "0"]
     else:
@@ -102,15 +106,28 @@ def run_method(method, clip, reference):
     return json.loads(result.stdout)
 
 
+def run_ffmpeg_cli(clip):
+    """The ffmpeg CLI decoding to nothing; its time is its own -benchmark rtime (the decode loop,
+    without opening the file), so it has no time to the first frame."""
+    result = subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-benchmark", "-threads", "0", "-i", str(clip),
+                             "-f", "null", "-"], capture_output=True, text=True)
+    rtime = re.search(r"rtime=([\d.]+)s", result.stderr)
+    frames = re.findall(r"frame=\s*(\d+)", result.stderr)
+    if result.returncode != 0 or not rtime or not frames:
+        return {"skip": f"ffmpeg failed: {(result.stderr.strip().splitlines() or ['?'])[-1][:200]}"}
+    return {"frames": int(frames[-1]), "seconds": float(rtime.group(1)), "first_frame_seconds": None}
+
+
 def reference_for(method):
     return REFERENCE_1T if "threads=1" in method or method == REFERENCE_1T else REFERENCE_AUTO
 
 
 def measure_decoding(clips, out, reference, rounds):
-    """Per clip and method: the list of seconds per round, frame counts, skip reasons."""
+    """Per clip (a name in `out`, or a path) and method: the list of seconds per round, frame
+    counts, skip reasons."""
     results = {}
     for name in clips:
-        clip = out / name
+        clip = out / name if (out / name).exists() else pathlib.Path(name).resolve()
         times = {m: [] for m in DECODE_METHODS}
         steady = {m: [] for m in DECODE_METHODS}  # microseconds per frame after the first frame
         frames, skipped = {}, {}
@@ -126,8 +143,9 @@ def measure_decoding(clips, out, reference, rounds):
                     continue
                 frames[method] = outcome["frames"]
                 times[method].append(outcome["seconds"])
-                steady[method].append((outcome["seconds"] - outcome["first_frame_seconds"])
-                                      / max(1, outcome["frames"] - 1) * 1e6)
+                if outcome["first_frame_seconds"] is not None:
+                    steady[method].append((outcome["seconds"] - outcome["first_frame_seconds"])
+                                          / max(1, outcome["frames"] - 1) * 1e6)
         print(f"  {name}: {rounds} rounds", flush=True)
         results[name] = {"times": {m: t for m, t in times.items() if t},
                          "steady_us": {m: t for m, t in steady.items() if t}, "frames": frames, "skipped": skipped}
@@ -242,10 +260,10 @@ def write_report(out_dir, decoding, targets, memory, threads, rounds, chart_name
                   "| method | median ms | frames/s | vs C loop (medians) | vs C loop (paired) | us/frame after the first |",
                   "| --- | ---: | ---: | ---: | ---: | ---: |"]
         for method, median, fps, ratio, paired in summarize(result):
-            steady = statistics.median(result["steady_us"][method])
+            steady = statistics.median(result["steady_us"][method]) if method in result["steady_us"] else None
             lines.append(f"| {method} | {median * 1000:.1f} | {fps:.0f} | "
                          f"{'' if ratio is None else f'{ratio:.2f}x'} | {'' if paired is None else f'{paired:.2f}x'} | "
-                         f"{steady:.2f} |")
+                         f"{'' if steady is None else f'{steady:.2f}'} |")
         counts = set(result["frames"].values())
         if len(counts) > 1:
             lines.append(f"\nFrame counts differ: {result['frames']}")
@@ -290,7 +308,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="tiny clips, one round: a smoke test")
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--out", type=pathlib.Path, default=None, help="where RESULTS.md and the chart go")
-    parser.add_argument("--clip", action="append", help="only time these clips (by name) and print the table; "
+    parser.add_argument("--clip", action="append", help="only time these clips (names in bench/out, or paths) and "
+                        "print the table; "
                         "no report, memory or thread checks")
     parser.add_argument("--method", action="append", help="only these methods (with --clip)")
     args = parser.parse_args()
@@ -305,7 +324,7 @@ def main():
     table_clips = [name for name, (_, in_table) in clips.items() if in_table]
     if args.clip:
         if args.method:
-            DECODE_METHODS[:] = [m for m in DECODE_METHODS if m in args.method or m.startswith("C++ loop")]
+            DECODE_METHODS[:] = [m for m in DECODE_METHODS if m in args.method or m in (REFERENCE_1T, REFERENCE_AUTO)]
         for name, result in measure_decoding(args.clip, work, reference, rounds).items():
             print(f"\n{name}")
             for method, median, fps, ratio, paired in summarize(result):
