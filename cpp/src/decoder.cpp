@@ -34,7 +34,7 @@ std::string ffmpeg_url(const std::string& path) {
 }  // namespace
 
 Decoder::Decoder(std::string path, int video_stream, int threads)
-    : path_(std::move(path)), packet_(av_packet_alloc()), received_(av_frame_alloc()) {
+    : path_(std::move(path)), packet_(av_packet_alloc()), received_(alloc_frame()) {
     if (!packet_ || !received_) throw std::bad_alloc();
     if (video_stream < 0) throw Error(AVERROR_STREAM_NOT_FOUND, path_, "stream must be >= 0");
     if (threads < 0) throw Error(AVERROR(EINVAL), path_, "threads must be >= 0");
@@ -105,7 +105,7 @@ std::unique_ptr<Frame> Decoder::next() {
     for (;;) {
         const int ret = avcodec_receive_frame(codec_.get(), received_.get());
         if (ret >= 0) {
-            FramePtr frame(av_frame_alloc());
+            FramePtr frame(alloc_frame());
             if (!frame) throw std::bad_alloc();
             frame.swap(received_);  // the user's frame takes the decoder's reference
             auto layout = layout_for(frame.get());
