@@ -1,5 +1,6 @@
 """Builds the one extension module: derenotes/libs/image/video.pyx plus the C++ core in cpp/src,
-linked against FFmpeg's libavformat, libavcodec and libavutil found with pkg-config."""
+linked against FFmpeg's libavformat, libavcodec and libavutil found with pkg-config, and built
+against NumPy's C API (for VideoFrame.arrays)."""
 import glob
 import os
 import shlex
@@ -27,6 +28,7 @@ def pkg_config(*args):
 
 
 def extension():
+    import numpy
     from Cython.Build import cythonize
 
     cflags = pkg_config("--cflags")
@@ -41,7 +43,8 @@ def extension():
         "derenotes.libs.image.video",
         sources=["derenotes/libs/image/video.pyx", *sorted(glob.glob("cpp/src/*.cpp"))],
         language="c++",
-        include_dirs=["cpp/include", *(f[2:] for f in cflags if f.startswith("-I"))],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+        include_dirs=["cpp/include", numpy.get_include(), *(f[2:] for f in cflags if f.startswith("-I"))],
         library_dirs=[f[2:] for f in libs if f.startswith("-L")],
         libraries=[f[2:] for f in libs if f.startswith("-l")],
         extra_compile_args=extra_compile + [f for f in cflags if not f.startswith("-I")],

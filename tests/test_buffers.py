@@ -1,6 +1,9 @@
 """The buffer protocol: zero copy, lifetime, read-only and writable exports, refusals."""
 import ctypes
 import gc
+import pathlib
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -52,6 +55,65 @@ def test_arrays_share_the_frames_memory():
         assert np.shares_memory(image, raw)
         assert view.shape == image.shape and view.strides == image.strides
         assert image.base is not None and not image.flags.owndata
+
+
+def test_frame_arrays_are_the_planes_as_numpy_views():
+    for clip in (DEMO_CLIP, PADDED_CLIP, SAMPLES / "bgr24_bottomup.avi", SAMPLES / "pal8_png.mkv"):
+        frame = first_frame(clip)
+        arrays = frame.arrays
+        assert isinstance(arrays, tuple) and len(arrays) == len(frame.planes)
+        for plane, array in zip(frame.planes, arrays):
+            assert type(array) is np.ndarray and not array.flags.owndata
+            assert array.__array_interface__ == np.asarray(plane).__array_interface__  # same memory and geometry
+            assert array.__array_interface__["data"][0] == plane.address
+
+
+def test_frame_arrays_keep_the_frame_alive():
+    reader = derenotes.VideoReader(DEMO_CLIP)
+    arrays = next(reader).arrays
+    expected = [a.copy() for a in arrays]
+    reader.close()
+    del reader
+    gc.collect()
+    with derenotes.VideoReader(DEMO_CLIP) as other:  # reuses the freed memory, if any was freed
+        list(other)
+    for array, original in zip(arrays, expected):
+        np.testing.assert_array_equal(array, original)
+
+
+def test_frame_arrays_of_reference_frames_are_read_only():
+    with derenotes.VideoReader(DEMO_CLIP) as reader:
+        frame = next(reader)
+        luma = frame.arrays[0]
+        assert not luma.flags.writeable
+        with pytest.raises(ValueError):
+            luma.setflags(write=True)
+        with pytest.raises(ValueError):
+            luma[0, 0] = 1
+
+
+def test_frame_arrays_count_as_a_view_for_make_writable():
+    frame = first_frame(DEMO_CLIP)
+    arrays = frame.arrays
+    luma = arrays[0]
+    del arrays
+    with pytest.raises(BufferError, match="view"):
+        frame.make_writable()  # one array of the tuple is enough to refuse
+    del luma
+    frame.make_writable()
+    luma = frame.arrays[0]
+    assert luma.flags.writeable
+    luma[:] = 7
+    assert set(bytes(frame.planes[0])) == {7}
+
+
+def test_importing_derenotes_leaves_numpy_unimported():
+    code = ("import sys, derenotes; assert 'numpy' not in sys.modules; "
+            "reader = derenotes.VideoReader(sys.argv[1]); frame = next(reader); frame.planes; "
+            "assert 'numpy' not in sys.modules; frame.arrays; assert 'numpy' in sys.modules")
+    result = subprocess.run([sys.executable, "-c", code, str(DEMO_CLIP)], capture_output=True, text=True,
+                            cwd=pathlib.Path(__file__).resolve().parent.parent)
+    assert result.returncode == 0, result.stderr
 
 
 def test_strided_view_excludes_padding_and_raw_view_includes_it():
@@ -107,7 +169,7 @@ def test_a_memoryview_keeps_its_plane_and_frame_alive():
     with derenotes.VideoReader(DEMO_CLIP) as other:
         list(other)
     np.testing.assert_array_equal(np.asarray(view), expected)
-    assert view.obj.plane.frame.index == 0
+    assert view.obj.frame.index == 0
 
 
 def test_reference_frames_are_read_only_and_say_how_to_get_a_copy():
@@ -207,6 +269,7 @@ def test_frames_and_planes_form_no_reference_cycles():
             for frame in reader:
                 for plane in frame.planes:
                     np.asarray(plane), memoryview(plane), np.frombuffer(plane, np.uint8)
+                frame.arrays
         del frame, plane
         assert gc.collect() == 0
     finally:

@@ -57,16 +57,21 @@ def test_every_plane_of_every_frame_equals_ffmpeg(clip_stream, libavutil):
             assert (frame.pix_fmt, frame.width, frame.height) == (pix_fmt, width, height)
             assert len(frame.planes) == len(plane_sizes)
             offset = count * frame_size
-            for plane, (linesize, size), (shape, dtype) in zip(frame.planes, plane_sizes, expected_arrays):
+            direct_arrays = frame.arrays
+            assert len(direct_arrays) == len(plane_sizes)
+            for plane, direct, (linesize, size), (shape, dtype) in zip(frame.planes, direct_arrays, plane_sizes,
+                                                                         expected_arrays):
                 expected = np.frombuffer(oracle, np.uint8, size, offset).reshape(-1, linesize)
                 offset += size
                 # The raw bytes, row by row, padding dropped: FFmpeg's whole rows.
                 np.testing.assert_array_equal(plane_rows(plane), expected, err_msg=f"frame {count} plane {plane.index}")
-                # The image-shaped view: the right shape and item type over the same bytes.
-                array = np.asarray(plane)
-                assert (array.shape, array.dtype.str) == (shape, dtype)
-                as_bytes = np.ascontiguousarray(array).view(np.uint8).reshape(array.shape[0], -1)
-                np.testing.assert_array_equal(as_bytes, expected[:, :as_bytes.shape[1]])
+                # The image-shaped view, through the buffer protocol and from frame.arrays: the
+                # right shape and item type over the same bytes.
+                for array in (np.asarray(plane), direct):
+                    assert (array.shape, array.dtype.str) == (shape, dtype)
+                    as_bytes = np.ascontiguousarray(array).view(np.uint8).reshape(array.shape[0], -1)
+                    np.testing.assert_array_equal(as_bytes, expected[:, :as_bytes.shape[1]])
+                assert direct.__array_interface__ == np.asarray(plane).__array_interface__
                 assert memoryview(plane).shape == shape
             count += 1
     assert count * frame_size == len(oracle), "frame counts differ from ffmpeg's"

@@ -11,6 +11,7 @@ import logging
 import os
 from fractions import Fraction
 
+cimport cython
 from cpython.buffer cimport (
     PyBUF_ANY_CONTIGUOUS,
     PyBUF_C_CONTIGUOUS,
@@ -21,8 +22,11 @@ from cpython.buffer cimport (
     PyBUF_WRITABLE,
 )
 from cpython.bytes cimport PyBytes_FromStringAndSize
+from cpython.object cimport PyObject, PyTypeObject
+from cpython.ref cimport Py_INCREF
+from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
 from libc.stddef cimport size_t
-from libc.stdint cimport int64_t
+from libc.stdint cimport int64_t, uint8_t
 from libcpp.memory cimport unique_ptr
 from libcpp.string cimport string
 from libcpp.utility cimport move
@@ -327,6 +331,7 @@ cdef VideoFrame _wrap_frame(unique_ptr[Frame] frame, object time_base, double ti
     return out
 
 
+@cython.freelist(16)
 cdef class VideoFrame:
     """One decoded frame. It owns its own reference to FFmpeg's frame, so it and its planes
     stay valid however far the reader moves on, and after the reader is closed."""
@@ -348,6 +353,25 @@ cdef class VideoFrame:
         # collector instead of returning to FFmpeg's pool as soon as the user lets go.
         cdef int count = self._frame.get().planes().size()
         return tuple([_make_plane(self, i) for i in range(count)])
+
+    @property
+    def arrays(self):
+        """The planes as NumPy arrays, without copying: the same arrays as numpy.asarray(plane)
+        for each of `planes`, made directly (NumPy's buffer-protocol path costs more per call
+        than decoding a small frame). Read-only unless the frame is writable; together they
+        count as one view for make_writable()."""
+        if _ITEM_DTYPES is None:
+            _import_numpy()
+        cdef Frame* frame = self._frame.get()
+        cdef Py_ssize_t count = frame.planes().size(), i
+        cdef int flags = NPY_ARRAY_WRITEABLE if frame.is_writable() else 0
+        cdef _FrameExport owner = _FrameExport.track(self)
+        arrays = PyTuple_New(count)
+        for i in range(count):
+            array = _plane_array(frame, i, flags, owner)
+            Py_INCREF(array)  # PyTuple_SET_ITEM takes this reference
+            PyTuple_SET_ITEM(arrays, i, array)
+        return arrays
 
     @property
     def width(self):
@@ -415,42 +439,107 @@ cdef class VideoFrame:
 
 
 # ---------------------------------------------------------------------------------------------
+# NumPy: imported on first use (VideoFrame.arrays), so that importing derenotes stays light.
+
+# NumPy's C API, declared here rather than cimported: `cimport numpy` would import NumPy when
+# this module loads.
+cdef extern from "numpy/arrayobject.h":
+    ctypedef struct PyArray_Descr
+    ctypedef struct PyArrayObject
+    PyTypeObject PyArray_Type
+    enum: NPY_ARRAY_WRITEABLE
+    int _import_array() except -1
+    # Steals the reference to `descr`. (npy_intp is Py_ssize_t.)
+    object PyArray_NewFromDescr(PyTypeObject* subtype, PyArray_Descr* descr, int nd, Py_ssize_t* dims,
+                                Py_ssize_t* strides, void* data, int flags, PyObject* obj)
+    # Steals the reference to `base`.
+    int PyArray_SetBaseObject(PyArrayObject* array, PyObject* base) except -1
+
+# NumPy's dtypes for PlaneLayout's item formats ("B", "<H", ">f", ...), made once: the dtype of
+# code _ITEM_CODES[i] is _ITEM_DTYPES[2 * i], big-endian _ITEM_DTYPES[2 * i + 1].
+cdef const char* _ITEM_CODES = b"BHIQefd"
+cdef list _ITEM_DTYPES = None  # None until NumPy is imported
+
+
+cdef int _import_numpy() except -1:
+    global _ITEM_DTYPES
+    _import_array()
+    import numpy
+    _ITEM_DTYPES = [numpy.dtype(order + code) for code in "BHIQefd" for order in "<>"]
+    return 0
+
+
+cdef inline object _item_dtype(const string& format):
+    cdef char code = format[format.size() - 1]
+    cdef int i = 0
+    while _ITEM_CODES[i] != code:
+        if _ITEM_CODES[i] == 0:
+            raise ValueError(f"no NumPy dtype for item format {_text(format)!r}")
+        i += 1
+    return _ITEM_DTYPES[2 * i + (format[0] == b'>')]
+
+
+cdef object _plane_array(Frame* frame, int index, int flags, object base):
+    """One plane as an ndarray over the frame's memory: the view numpy.asarray(plane) gives."""
+    cdef const PlaneLayout* layout = &frame.planes()[index]
+    cdef PlaneSpan span = frame.span(index)
+    cdef Py_ssize_t shape[3]
+    cdef Py_ssize_t strides[3]
+    _fill_view(layout, span, shape, strides)
+    dtype = _item_dtype(layout.format)
+    Py_INCREF(dtype)  # PyArray_NewFromDescr takes this reference
+    array = PyArray_NewFromDescr(&PyArray_Type, <PyArray_Descr*>dtype, layout.ndim, shape, strides,
+                                 span.first_row, flags, NULL)
+    Py_INCREF(base)  # PyArray_SetBaseObject takes this reference
+    PyArray_SetBaseObject(<PyArrayObject*>array, <PyObject*>base)
+    return array
+
+
+# ---------------------------------------------------------------------------------------------
 # _Plane: the buffer exporter
 
 
 cdef _Plane _make_plane(VideoFrame frame, int index):
     cdef _Plane plane = _Plane.__new__(_Plane)
-    cdef const PlaneLayout* layout = &frame._frame.get().planes()[index]
     plane.frame = frame
     plane.index = index
-    plane._layout = layout
-    plane._shape[0] = layout.shape[0]
-    plane._shape[1] = layout.shape[1]
-    plane._shape[2] = layout.shape[2]
-    plane._strides[1] = layout.inner_strides[0]
-    plane._strides[2] = layout.inner_strides[1]
-    plane._len = layout.shape[0] * layout.shape[1] * (layout.shape[2] if layout.ndim == 3 else 1) * layout.itemsize
+    plane._layout = &frame._frame.get().planes()[index]
     return plane
 
 
-cdef class _PlaneExport:
-    """Stands for one exported buffer of a plane (it is the buffer's `obj`): keeps the plane,
-    and so its frame, alive, and counts the export on the frame while it lives."""
+cdef inline void _fill_view(const PlaneLayout* layout, const PlaneSpan& span, Py_ssize_t* shape,
+                            Py_ssize_t* strides) noexcept:
+    """The image-shaped view of a plane, for the buffer protocol and for NumPy alike: rows
+    span.row_stride bytes apart (negative when bottom-up), fixed strides within a row."""
+    shape[0] = layout.shape[0]
+    shape[1] = layout.shape[1]
+    shape[2] = layout.shape[2]
+    strides[0] = span.row_stride
+    strides[1] = layout.inner_strides[0]
+    strides[2] = layout.inner_strides[1]
 
-    cdef readonly _Plane plane
+
+@cython.freelist(16)
+cdef class _FrameExport:
+    """Stands for memory of a frame handed out: the `obj` of one exported plane buffer, or the
+    base of the arrays of one VideoFrame.arrays. Keeps the frame alive and counts as one export
+    on it while it lives."""
+
+    cdef readonly VideoFrame frame
 
     @staticmethod
-    cdef _PlaneExport track(_Plane plane):
-        cdef _PlaneExport export = _PlaneExport.__new__(_PlaneExport)
-        export.plane = plane
-        plane.frame._exports += 1
+    cdef _FrameExport track(VideoFrame frame):
+        cdef _FrameExport export = _FrameExport.__new__(_FrameExport)
+        export.frame = frame
+        frame._exports += 1
         return export
 
     def __dealloc__(self):
-        if self.plane is not None:
-            self.plane.frame._exports -= 1
+        if self.frame is not None:
+            self.frame._exports -= 1
 
 
+@cython.freelist(16)
 cdef class _Plane:
     """One plane of a frame, exported through the buffer protocol with no copy.
 
@@ -465,9 +554,8 @@ cdef class _Plane:
     cdef readonly VideoFrame frame
     cdef readonly int index
     cdef const PlaneLayout* _layout  # owned by the frame's C++ object, which `frame` keeps
-    cdef Py_ssize_t _shape[3]
+    cdef Py_ssize_t _shape[3]  # the exported view's shape and strides, which the view points to
     cdef Py_ssize_t _strides[3]
-    cdef Py_ssize_t _len
 
     def __init__(self):
         raise TypeError("_Plane objects come from VideoFrame.planes")
@@ -501,7 +589,7 @@ cdef class _Plane:
 
     @property
     def shape(self):
-        return tuple(self._shape[d] for d in range(self._layout.ndim))
+        return tuple(self._layout.shape[d] for d in range(self._layout.ndim))
 
     @property
     def format(self):
@@ -535,17 +623,18 @@ cdef class _Plane:
                     "view (memoryview, numpy.asarray) or copy it (numpy.ascontiguousarray).")
             if (flags & PyBUF_F_CONTIGUOUS) == PyBUF_F_CONTIGUOUS:
                 raise BufferError(f"plane {self.index} is stored row by row, not Fortran-contiguous")
+            _fill_view(layout, span, self._shape, self._strides)
             view.buf = span.first_row
-            view.len = self._len
+            view.len = layout.shape[0] * layout.shape[1] * layout.itemsize
+            if layout.ndim == 3:
+                view.len *= layout.shape[2]
             view.ndim = layout.ndim
             view.itemsize = layout.itemsize
             view.format = <char*>layout.format.c_str() if flags & PyBUF_FORMAT else NULL
             view.shape = self._shape
+            view.strides = NULL
             if (flags & PyBUF_STRIDES) == PyBUF_STRIDES:
-                self._strides[0] = span.row_stride
                 view.strides = self._strides
-            else:
-                view.strides = NULL
         else:
             # A plain request (numpy.frombuffer): the raw bytes, padding included.
             view.buf = span.lowest
@@ -559,11 +648,11 @@ cdef class _Plane:
         view.readonly = not writable
         view.suboffsets = NULL
         view.internal = NULL
-        view.obj = _PlaneExport.track(self)
+        view.obj = _FrameExport.track(self.frame)
 
     # No __releasebuffer__: NumPy wraps exporters that have one in a strided memoryview before
     # asking for plain bytes, which would make numpy.frombuffer fail on padded planes. Each
-    # export holds a _PlaneExport instead (view.obj), which counts it while it lives.
+    # export holds a _FrameExport instead (view.obj), which counts it while it lives.
 
     def __repr__(self):
         return (f"<derenotes._Plane {self.index} of frame {self.frame.index}: shape={self.shape} "
