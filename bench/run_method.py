@@ -22,7 +22,7 @@ def mark_first_frame():
     FIRST_FRAME.append(time.perf_counter())
 
 
-def derenotes_method(threads, arrays):
+def derenotes_method(threads, output):
     def run(path):
         import numpy as np
 
@@ -34,9 +34,11 @@ def derenotes_method(threads, arrays):
                 frames += 1
                 if frames == 1:
                     mark_first_frame()
-                if arrays:
+                if output == "asarray":
                     for plane in frame.planes:
                         np.asarray(plane)
+                elif output == "frame.arrays":
+                    frame.arrays
         return frames
 
     return run
@@ -109,9 +111,10 @@ def decord_frames(path):
 
 
 METHODS = {
-    "derenotes threads=1 arrays": derenotes_method(1, True),
-    "derenotes decode-only": derenotes_method(0, False),
-    "derenotes arrays": derenotes_method(0, True),
+    "derenotes threads=1 np.asarray": derenotes_method(1, "asarray"),
+    "derenotes decode-only": derenotes_method(0, None),
+    "derenotes np.asarray": derenotes_method(0, "asarray"),  # np.asarray on every plane
+    "derenotes frame.arrays": derenotes_method(0, "frame.arrays"),
     "pyav default planes": pyav_method(None, "planes"),
     "pyav AUTO planes": pyav_method("AUTO", "planes"),
     "pyav AUTO to_ndarray": pyav_method("AUTO", "ndarray"),

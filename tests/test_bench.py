@@ -15,9 +15,11 @@ def test_quick_benchmark_runs_and_reports(tmp_path):
     report = json.loads((tmp_path / "results.json").read_text())
     for clip in report["decoding"].values():
         times = clip["times"]
-        for method in ("C++ loop auto threads", "C++ loop threads=1", "derenotes arrays", "derenotes decode-only"):
+        for method in ("C++ loop auto threads", "C++ loop threads=1", "derenotes np.asarray", "derenotes frame.arrays",
+                       "derenotes decode-only"):
             assert times[method] and all(t > 0 for t in times[method])
-        frames = {clip["frames"][m] for m in ("C++ loop auto threads", "derenotes arrays", "derenotes decode-only")}
+        frames = {clip["frames"][m] for m in ("C++ loop auto threads", "derenotes np.asarray", "derenotes frame.arrays",
+                                                "derenotes decode-only")}
         assert len(frames) == 1 and frames.pop() > 0  # every method saw every frame
     assert report["memory"]["frames"] == 1000
     assert report["threads"]["speedup"] > 0
