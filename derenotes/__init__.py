@@ -10,6 +10,7 @@ import logging
 from derenotes.errors import (
     DecodeError,
     DerenotesError,
+    LimitExceededError,
     OpenError,
     StreamNotFoundError,
     UnsupportedCodecError,
@@ -26,6 +27,7 @@ __all__ = [
     "VideoFrame",
     "DerenotesError",
     "DecodeError",
+    "LimitExceededError",
     "UnsupportedCodecError",
     "StreamNotFoundError",
     "OpenError",

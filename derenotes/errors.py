@@ -28,6 +28,11 @@ class UnsupportedCodecError(DecodeError):
     """FFmpeg has no decoder for the stream's codec, or the format cannot be exported."""
 
 
+class LimitExceededError(DecodeError):
+    """The file asks for more than a limit allows, e.g. frames of more pixels than
+    ``VideoReader(max_pixels=...)``: raise the limit to decode it."""
+
+
 class StreamNotFoundError(DerenotesError, IndexError):
     """The file has no video stream, or not as many as the ``stream`` asked for."""
 

@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 
 #include "derenotes/log.hpp"
 
@@ -31,21 +32,61 @@ std::string ffmpeg_url(const std::string& path) {
     return "file:" + path;
 }
 
-}  // namespace
+// Between interrupt checks: often enough for Ctrl-C to feel immediate, rarely enough to cost
+// nothing per frame.
+constexpr std::int64_t kInterruptCheckIntervalNs = 20'000'000;
 
-Decoder::Decoder(std::string path, int video_stream, int threads)
-    : path_(std::move(path)), packet_(av_packet_alloc()), received_(alloc_frame()) {
-    if (!packet_ || !received_) throw std::bad_alloc();
-    if (video_stream < 0) throw Error(AVERROR_STREAM_NOT_FOUND, path_, "stream must be >= 0");
-    if (threads < 0) throw Error(AVERROR(EINVAL), path_, "threads must be >= 0");
-    open(video_stream, threads);
+std::int64_t now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
 }
 
-void Decoder::open(int video_stream, int threads) {
+}  // namespace
+
+Decoder::Decoder(std::string path, DecoderOptions options)
+    : path_(std::move(path)), options_(options), packet_(av_packet_alloc()), received_(alloc_frame()) {
+    if (!packet_ || !received_) throw std::bad_alloc();
+    if (options_.video_stream < 0) throw Error(AVERROR_STREAM_NOT_FOUND, path_, "stream must be >= 0");
+    if (options_.threads < 0) throw Error(AVERROR(EINVAL), path_, "threads must be >= 0");
+    if (options_.max_pixels < 0) throw Error(AVERROR(EINVAL), path_, "max_pixels must be >= 0");
+    try {
+        open();
+    } catch (const Error&) {
+        if (!interrupted_) throw;
+    }
+    // FFmpeg often takes an interrupted read for damaged data or the end of the file, and
+    // probing may even succeed on what it read before: an interrupt wins over all of these.
+    if (interrupted_) throw Error(AVERROR_EXIT, path_, "interrupted");
+}
+
+bool Decoder::should_stop() {
+    if (interrupted_) return true;  // FFmpeg may ask again while giving up: the answer stands
+    if (!options_.interrupted) return false;
+    // A blocking read that a signal interrupted leaves EINTR: ask right away, for Ctrl-C.
+    const bool signal_arrived = errno == EINTR;
+    const std::int64_t now = now_ns();
+    if (!signal_arrived && now < next_interrupt_check_ns_) return false;
+    next_interrupt_check_ns_ = now + kInterruptCheckIntervalNs;
+    interrupted_ = options_.interrupted();
+    return interrupted_;
+}
+
+// FFmpeg's I/O asks this before and while reading, also after a signal interrupted a read.
+int Decoder::on_ffmpeg_interrupt_check(void* decoder) { return static_cast<Decoder*>(decoder)->should_stop(); }
+
+void Decoder::check_interrupt() {
+    if (should_stop()) throw Error(AVERROR_EXIT, path_, "interrupted");
+}
+
+void Decoder::open() {
     log::clear_last_line();
     const std::string url = ffmpeg_url(path_);
 
-    AVFormatContext* raw_format = nullptr;
+    format_.reset(avformat_alloc_context());
+    if (!format_) throw std::bad_alloc();
+    format_->interrupt_callback.callback = &Decoder::on_ffmpeg_interrupt_check;
+    format_->interrupt_callback.opaque = this;
+    AVFormatContext* raw_format = format_.release();  // avformat_open_input frees it on failure
     check(avformat_open_input(&raw_format, url.c_str(), nullptr, nullptr), path_, "cannot open file");
     format_.reset(raw_format);
     check(avformat_find_stream_info(format_.get(), nullptr), path_, "cannot read stream information");
@@ -54,14 +95,14 @@ void Decoder::open(int video_stream, int threads) {
     for (unsigned i = 0; i < format_->nb_streams; ++i) {
         AVStream* candidate = format_->streams[i];
         if (candidate->codecpar->codec_type != AVMEDIA_TYPE_VIDEO) continue;
-        if (info_.video_stream_count++ == video_stream) stream = candidate;
+        if (info_.video_stream_count++ == options_.video_stream) stream = candidate;
     }
     if (!stream) {
         const std::string count = std::to_string(info_.video_stream_count);
         throw Error(AVERROR_STREAM_NOT_FOUND, path_,
                     info_.video_stream_count == 0
                         ? std::string("the file has no video stream")
-                        : "no video stream " + std::to_string(video_stream) + ": the file has " + count +
+                        : "no video stream " + std::to_string(options_.video_stream) + ": the file has " + count +
                               " video stream" + (info_.video_stream_count == 1 ? "" : "s") + " (0 to " +
                               std::to_string(info_.video_stream_count - 1) + ")");
     }
@@ -76,9 +117,18 @@ void Decoder::open(int video_stream, int threads) {
     codec_.reset(avcodec_alloc_context3(codec));
     if (!codec_) throw std::bad_alloc();
     check(avcodec_parameters_to_context(codec_.get(), stream->codecpar), path_, "cannot set up the decoder");
+    const std::int64_t pixels = std::int64_t{stream->codecpar->width} * stream->codecpar->height;
+    if (options_.max_pixels > 0 && pixels > options_.max_pixels)
+        throw Error(AVERROR(ERANGE), path_,
+                    "the stream's frames are " + std::to_string(stream->codecpar->width) + "x" +
+                        std::to_string(stream->codecpar->height) + " = " + std::to_string(pixels) +
+                        " pixels, more than max_pixels = " + std::to_string(options_.max_pixels) +
+                        " (raise max_pixels to decode them)",
+                    ErrorKind::LimitExceeded);
     codec_->pkt_timebase = stream->time_base;
-    codec_->thread_count = threads;
-    if (threads == 0) codec_->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+    codec_->thread_count = options_.threads;
+    if (options_.threads == 0) codec_->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+    if (options_.max_pixels > 0) codec_->max_pixels = options_.max_pixels;  // frames that grow mid-stream
     check(avcodec_open2(codec_.get(), codec, nullptr), path_, "cannot open the decoder");
 
     info_.stream_index = stream->index;
@@ -101,8 +151,23 @@ void Decoder::open(int video_stream, int threads) {
 }
 
 std::unique_ptr<Frame> Decoder::next() {
+    std::unique_ptr<Frame> frame;
+    try {
+        frame = decode_next();
+    } catch (const Error&) {
+        if (!interrupted_) throw;
+    }
+    if (interrupted_) throw Error(AVERROR_EXIT, path_, "interrupted");  // as in the constructor
+    return frame;
+}
+
+std::unique_ptr<Frame> Decoder::decode_next() {
     log::clear_last_line();
-    for (;;) {
+    // Reads ask for interrupts themselves (FFmpeg's I/O callback); this is for long stretches
+    // without reads, e.g. many damaged packets already buffered. Not every round: a frame
+    // usually takes two, and the clock costs more than the rest of a small frame's overhead.
+    for (unsigned rounds = 1;; ++rounds) {
+        if (rounds % 64 == 0) check_interrupt();
         const int ret = avcodec_receive_frame(codec_.get(), received_.get());
         if (ret >= 0) {
             FramePtr frame(alloc_frame());
@@ -139,6 +204,7 @@ void Decoder::feed() {
     if (flushing_) throw Error(AVERROR_BUG, path_, "the decoder asked for input after the flush");
     for (;;) {
         const int read = av_read_frame(format_.get(), packet_.get());
+        if (read < 0 && interrupted_) throw Error(AVERROR_EXIT, path_, "interrupted");  // not the end of input
         if (read < 0) {
             // End of input, or a read error: flush what the decoder holds, report the error after.
             if (read != AVERROR_EOF) demux_error_.emplace(read, path_, "cannot read the file");

@@ -23,6 +23,7 @@ ErrorKind kind_of(int code) {
         case AVERROR(ENOSYS): return ErrorKind::Unsupported;
         case AVERROR(ENOMEM): return ErrorKind::OutOfMemory;
         case AVERROR(EINVAL): return ErrorKind::InvalidData;
+        case AVERROR_EXIT: return ErrorKind::Interrupted;
         default: break;
     }
     return errno_of(code) ? ErrorKind::Io : ErrorKind::InvalidData;

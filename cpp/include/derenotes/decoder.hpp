@@ -26,11 +26,23 @@ struct StreamInfo {
     std::int64_t frame_count = -1;           // the container's count; negative when unknown
 };
 
+// Asked now and then while opening, reading and decoding (at most every few milliseconds, and
+// whenever a blocking read is interrupted by a signal), on the thread using the decoder:
+// returning true abandons the operation with an Error of kind Interrupted.
+using InterruptCheck = bool (*)();
+
+struct DecoderOptions {
+    int video_stream = 0;  // counts the file's video streams only (like ffmpeg's -map 0:v:N)
+    int threads = 0;       // 0: FFmpeg's automatic count, frame and slice threading; N: exactly N
+    // Frames (and stream headers) of more pixels than this are refused, so that a hostile header
+    // cannot make the decoder allocate gigabytes; 0 leaves only FFmpeg's own limit.
+    std::int64_t max_pixels = 0;
+    InterruptCheck interrupted = nullptr;
+};
+
 class Decoder {
 public:
-    // video_stream counts the file's video streams only (like ffmpeg's -map 0:v:N).
-    // threads: 0 for FFmpeg's automatic count with frame and slice threading, N for exactly N.
-    Decoder(std::string path, int video_stream, int threads);
+    explicit Decoder(std::string path, DecoderOptions options = {});
 
     const StreamInfo& info() const { return info_; }
     // The next frame in presentation order, or nullptr once the stream is done.
@@ -39,12 +51,22 @@ public:
     std::int64_t decode_errors() const { return decode_errors_; }
 
 private:
-    void open(int video_stream, int threads);
+    void open();
+    std::unique_ptr<Frame> decode_next();  // next() without the last word on interruptions
+    // Whether options_.interrupted said stop: asked at most every few ms, and once it said yes
+    // the answer stays yes (the decoder's state is then undefined: open a new one).
+    bool should_stop();
+    // Throws an Interrupted error when should_stop().
+    void check_interrupt();
+    static int on_ffmpeg_interrupt_check(void* decoder);
     // Sends the next packet of our stream to the decoder, or the flush signal at end of input.
     void feed();
     std::shared_ptr<const std::vector<PlaneLayout>> layout_for(const AVFrame* frame);
 
     std::string path_;
+    DecoderOptions options_;
+    std::int64_t next_interrupt_check_ns_ = 0;
+    bool interrupted_ = false;
     FormatContextPtr format_;
     CodecContextPtr codec_;
     PacketPtr packet_;

@@ -15,6 +15,8 @@ enum class ErrorKind {
     StreamNotFound,   // no such (video) stream in the file
     Unsupported,      // no decoder for this codec, or a format we cannot export
     OutOfMemory,
+    LimitExceeded,    // larger than the limit the user set (e.g. pixels per frame)
+    Interrupted,      // the user asked to stop (the interrupt check said so)
     Other,
 };
 

@@ -18,6 +18,8 @@ cdef extern from "derenotes/error.hpp" namespace "derenotes" nogil:
         StreamNotFound
         Unsupported
         OutOfMemory
+        LimitExceeded
+        Interrupted
         Other
 
     cdef cppclass ErrorInfo:
@@ -90,8 +92,16 @@ cdef extern from "derenotes/decoder.hpp" namespace "derenotes" nogil:
         double duration
         int64_t frame_count
 
+    ctypedef bool (*InterruptCheck)() noexcept nogil
+
+    cdef cppclass DecoderOptions:
+        int video_stream
+        int threads
+        int64_t max_pixels
+        InterruptCheck interrupted
+
     cdef cppclass Decoder:
-        Decoder(string path, int video_stream, int threads) except +raise_error
+        Decoder(string path, DecoderOptions options) except +raise_error
         const StreamInfo& info()
         unique_ptr[Frame] next() except +raise_error
         int64_t decode_errors()

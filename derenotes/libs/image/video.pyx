@@ -9,6 +9,7 @@ forwards FFmpeg's log to the `derenotes` logger.
 import errno as _errno
 import logging
 import os
+import threading
 from fractions import Fraction
 
 cimport cython
@@ -22,11 +23,13 @@ from cpython.buffer cimport (
     PyBUF_WRITABLE,
 )
 from cpython.bytes cimport PyBytes_FromStringAndSize
+from cpython.exc cimport PyErr_Occurred
 from cpython.object cimport PyObject, PyTypeObject
 from cpython.ref cimport Py_INCREF
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
 from libc.stddef cimport size_t
 from libc.stdint cimport int64_t, uint8_t
+from libcpp cimport bool
 from libcpp.memory cimport unique_ptr
 from libcpp.string cimport string
 from libcpp.utility cimport move
@@ -57,6 +60,7 @@ _OS_ERRORS = {
 
 _KIND_ERRORS = {
     ErrorKind.InvalidData: errors.DecodeError,
+    ErrorKind.LimitExceeded: errors.LimitExceededError,
     ErrorKind.StreamNotFound: errors.StreamNotFoundError,
     ErrorKind.Unsupported: errors.UnsupportedCodecError,
     ErrorKind.OutOfMemory: errors.OutOfMemoryError,
@@ -72,6 +76,10 @@ cdef int raise_error() except -1:
     """Raises the Python exception for the C++ exception being handled (see video.pxd)."""
     cdef ErrorInfo info = current_error_info()
     forward_log()
+    if info.kind == ErrorKind.Interrupted:
+        if PyErr_Occurred():
+            return -1  # what the signal handler raised (KeyboardInterrupt for Ctrl-C)
+        raise KeyboardInterrupt
     path = os.fsdecode(<bytes>info.path) if info.path.size() else None
     if info.kind == ErrorKind.Io and info.posix_errno:
         cls = _OS_ERRORS.get(info.posix_errno, errors.OpenError)
@@ -112,6 +120,24 @@ cdef int _python_level(int ffmpeg_level) noexcept:
     return logging.DEBUG
 
 
+# Ctrl-C: the decoder asks this now and then (see DecoderOptions::interrupted) while the GIL is
+# released. Python runs signal handlers in the main thread only, so other threads need not ask.
+cdef extern from "Python.h":
+    # Declared without an exception clause: an exception a handler raises stays set, for
+    # raise_error to pass on, instead of being reported as unraisable here.
+    int _check_signals "PyErr_CheckSignals" ()
+    unsigned long PyThread_get_thread_ident() nogil
+
+cdef unsigned long _main_thread_ident = threading.main_thread().ident
+
+
+cdef bool _interrupted() noexcept nogil:
+    if PyThread_get_thread_ident() != _main_thread_ident:
+        return False
+    with gil:
+        return _check_signals() != 0
+
+
 def set_log_level(level):
     """Sets which FFmpeg messages reach the `derenotes` logger, as a `logging` level.
 
@@ -141,17 +167,23 @@ install(AV_LOG_WARNING)
 # ---------------------------------------------------------------------------------------------
 # VideoReader
 
+DEFAULT_MAX_PIXELS = 8192 * 8192
+
 
 cdef class VideoReader:
     """Decodes one video stream of a file, frame by frame, in presentation order.
 
-    VideoReader(path, *, stream=0, threads=0)
+    VideoReader(path, *, stream=0, threads=0, max_pixels=DEFAULT_MAX_PIXELS)
 
     path: str, bytes or os.PathLike; anything FFmpeg can open.
     stream: which video stream, counted among the file's video streams only (like ffmpeg's
         ``-map 0:v:N``): 0 is the first video stream even when an audio stream comes first.
     threads: 0 (default) lets FFmpeg pick the thread count, with frame and slice threading;
         N uses exactly N threads.
+    max_pixels: frames of more pixels than this are refused (LimitExceededError when the
+        stream's header says so, a damaged frame when one grows mid-stream), so that a hostile
+        header cannot make the decoder allocate gigabytes. The default, 8192 * 8192, admits 8K
+        video; None leaves only FFmpeg's own limit (about 2**28 pixels).
 
     Iterating yields every frame; each new ``for`` loop starts again from the first frame.
     Use it as a context manager, or call close(); frames and their planes stay valid after.
@@ -162,16 +194,20 @@ cdef class VideoReader:
     cdef readonly object path
     cdef readonly int stream
     cdef readonly int threads
+    cdef readonly object max_pixels
     cdef object _time_base
     cdef double _time_base_seconds
     cdef bint _started  # frames were taken: a new iteration must start from the top
     cdef bint _busy  # a thread is inside the decoder with the GIL released
 
-    def __cinit__(self, path, *, int stream=0, int threads=0):
+    def __cinit__(self, path, *, int stream=0, int threads=0, max_pixels=DEFAULT_MAX_PIXELS):
         self.path = os.fspath(path)
         self._encoded_path = os.fsencode(self.path)
         self.stream = stream
         self.threads = threads
+        if max_pixels is not None and max_pixels <= 0:
+            raise ValueError(f"max_pixels must be positive or None, not {max_pixels!r}")
+        self.max_pixels = max_pixels
         self._open()
         cdef const StreamInfo* info = &self._decoder.get().info()
         self._time_base = Fraction(info.time_base_num, info.time_base_den)
@@ -179,12 +215,16 @@ cdef class VideoReader:
 
     cdef _open(self):
         cdef string path = self._encoded_path
-        cdef int stream = self.stream, threads = self.threads
+        cdef DecoderOptions options
+        options.video_stream = self.stream
+        options.threads = self.threads
+        options.max_pixels = self.max_pixels or 0
+        options.interrupted = _interrupted
         cdef unique_ptr[Decoder] decoder
         self._claim()
         try:
             with nogil:
-                decoder.reset(new Decoder(path, stream, threads))
+                decoder.reset(new Decoder(path, options))
                 decoder.swap(self._decoder)
                 decoder.reset()  # the previous decoder, if any
         finally:

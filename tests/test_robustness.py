@@ -1,0 +1,136 @@
+"""Limits and interruption: a hostile header cannot make us allocate gigabytes, and Ctrl-C stops
+a decode promptly, also one blocked on a read that never completes."""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+import derenotes
+from conftest import DEMO_CLIP
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def y4m_claiming(width, height):
+    """A YUV4MPEG2 header claiming width x height frames, followed by a few bytes of one."""
+    return f"YUV4MPEG2 W{width} H{height} F25:1 Ip A1:1 C420jpeg\nFRAME\n".encode() + bytes(1000)
+
+
+def test_a_header_claiming_huge_frames_is_refused_by_the_pixel_limit(tmp_path):
+    path = tmp_path / "huge.y4m"
+    path.write_bytes(y4m_claiming(10000, 10000))  # 100 megapixels: within FFmpeg's own limit
+    with pytest.raises(derenotes.LimitExceededError) as info:
+        derenotes.VideoReader(path)
+    assert info.value.path == str(path)
+    assert str(path) in str(info.value) and "10000x10000" in str(info.value)
+    assert "max_pixels" in str(info.value)
+    assert isinstance(info.value, derenotes.DecodeError) and isinstance(info.value, ValueError)
+
+
+def test_the_pixel_limit_is_configurable():
+    width, height = 640, 360  # the demo clip
+    with pytest.raises(derenotes.LimitExceededError, match="640x360"):
+        derenotes.VideoReader(DEMO_CLIP, max_pixels=width * height - 1)
+    with derenotes.VideoReader(DEMO_CLIP, max_pixels=width * height) as reader:
+        assert reader.max_pixels == width * height
+        assert sum(1 for _ in reader) == 100
+    assert derenotes.VideoReader(DEMO_CLIP).max_pixels == 8192 * 8192
+    with pytest.raises(ValueError, match="max_pixels"):
+        derenotes.VideoReader(DEMO_CLIP, max_pixels=0)
+
+
+def test_without_our_limit_ffmpegs_own_refuses_impossible_sizes(tmp_path):
+    path = tmp_path / "impossible.y4m"
+    path.write_bytes(y4m_claiming(60000, 60000))  # 3.6 gigapixels
+    code = """
+        import sys, derenotes
+        try:
+            with derenotes.VideoReader(sys.argv[1], max_pixels=None) as reader:
+                print(sum(1 for _ in reader), "frames")
+        except derenotes.DerenotesError as error:
+            print(type(error).__name__, error)
+        """
+    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code), str(path)], capture_output=True,
+                            text=True, timeout=60, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    # FFmpeg's demuxer refuses the header (with a code that reads as an OS error, EBUSY): an
+    # error naming the file and FFmpeg's reason, no crash, no allocation.
+    assert "Picture size 60000x60000 is invalid" in result.stdout and str(path) in result.stdout, result.stdout
+
+
+# The child restores Python's own SIGINT handler: a process started in the background by a
+# non-interactive shell (as CI may do) inherits SIGINT ignored, and Python then installs none.
+CHILD_PROLOGUE = """
+    import signal, sys, time, derenotes
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    """
+
+
+def interrupt_child(code, *args, feed=None, wait=1.0):
+    """Starts `code` in a child, optionally writes `feed` to the FIFO args[0] and keeps it open
+    (a stalled stream), sends SIGINT after `wait` seconds; returns (stdout, seconds to exit)."""
+    child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(CHILD_PROLOGUE) + textwrap.dedent(code),
+                              *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    writer = None
+    try:
+        if feed is not None:
+            writer = open(args[0], "wb")  # blocks until the child opens the FIFO
+            writer.write(feed)
+            writer.flush()
+        time.sleep(wait)
+        assert child.poll() is None, child.communicate()
+        sent = time.monotonic()
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=10)
+        return out, time.monotonic() - sent, err
+    finally:
+        if child.poll() is None:
+            child.kill()
+        if writer:
+            writer.close()
+
+
+REPORT_INTERRUPT = """
+    try:
+        {body}
+        print("finished")
+    except KeyboardInterrupt:
+        print("KeyboardInterrupt")
+    """
+
+
+def test_ctrl_c_stops_a_long_decoding_loop():
+    body = "while True:\n            for frame in derenotes.VideoReader(sys.argv[1]): frame.planes"
+    out, seconds, err = interrupt_child(REPORT_INTERRUPT.format(body=body), DEMO_CLIP)
+    assert out.split() == ["KeyboardInterrupt"], err
+    assert seconds < 2
+
+
+def test_ctrl_c_stops_an_open_blocked_on_a_stalled_stream(tmp_path):
+    fifo = tmp_path / "stalled.mp4"
+    os.mkfifo(fifo)
+    body = "derenotes.VideoReader(sys.argv[1])"
+    out, seconds, err = interrupt_child(REPORT_INTERRUPT.format(body=body), fifo,
+                                        feed=DEMO_CLIP.read_bytes()[:3000])
+    assert out.split() == ["KeyboardInterrupt"], err
+    assert seconds < 2
+
+
+def test_ctrl_c_stops_a_next_blocked_on_a_stalled_stream(tmp_path):
+    # 16 s of small raw frames: FFmpeg's probing (5 s of stream) ends within the first half.
+    clip = tmp_path / "long.nut"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=64x64:rate=25:duration=16",
+                    "-c:v", "rawvideo", "-pix_fmt", "nv12", str(clip)], check=True, timeout=60)
+    fifo = tmp_path / "stalled.nut"
+    os.mkfifo(fifo)
+    data = clip.read_bytes()
+    body = "for frame in derenotes.VideoReader(sys.argv[1]): print(frame.index, flush=True)"
+    out, seconds, err = interrupt_child(REPORT_INTERRUPT.format(body=body), fifo, feed=data[:len(data) // 2])
+    lines = out.split()
+    assert lines[-1] == "KeyboardInterrupt", err
+    assert len(lines) > 2  # frames were decoded before the stream stalled
+    assert seconds < 2
