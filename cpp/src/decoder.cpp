@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <type_traits>
 
 #include "derenotes/log.hpp"
 
@@ -49,14 +50,25 @@ Decoder::Decoder(std::string path, DecoderOptions options)
     if (options_.video_stream < 0) throw Error(AVERROR_STREAM_NOT_FOUND, path_, "stream must be >= 0");
     if (options_.threads < 0) throw Error(AVERROR(EINVAL), path_, "threads must be >= 0");
     if (options_.max_pixels < 0) throw Error(AVERROR(EINVAL), path_, "max_pixels must be >= 0");
+    interruptible([this] { open(); });
+}
+
+template <typename Work>
+auto Decoder::interruptible(Work work) -> decltype(work()) {
+    // FFmpeg often takes an interrupted read for damaged data or the end of the file, and
+    // probing may even succeed on what it read before: an interrupt wins over all of these.
     try {
-        open();
+        if constexpr (std::is_void_v<decltype(work())>) {
+            work();
+            if (!interrupted_) return;
+        } else {
+            auto result = work();
+            if (!interrupted_) return result;
+        }
     } catch (const Error&) {
         if (!interrupted_) throw;
     }
-    // FFmpeg often takes an interrupted read for damaged data or the end of the file, and
-    // probing may even succeed on what it read before: an interrupt wins over all of these.
-    if (interrupted_) throw Error(AVERROR_EXIT, path_, "interrupted");
+    throw Error(AVERROR_EXIT, path_, "interrupted");
 }
 
 bool Decoder::should_stop() {
@@ -151,14 +163,7 @@ void Decoder::open() {
 }
 
 std::unique_ptr<Frame> Decoder::next() {
-    std::unique_ptr<Frame> frame;
-    try {
-        frame = decode_next();
-    } catch (const Error&) {
-        if (!interrupted_) throw;
-    }
-    if (interrupted_) throw Error(AVERROR_EXIT, path_, "interrupted");  // as in the constructor
-    return frame;
+    return interruptible([this] { return decode_next(); });
 }
 
 std::unique_ptr<Frame> Decoder::decode_next() {
@@ -204,7 +209,6 @@ void Decoder::feed() {
     if (flushing_) throw Error(AVERROR_BUG, path_, "the decoder asked for input after the flush");
     for (;;) {
         const int read = av_read_frame(format_.get(), packet_.get());
-        if (read < 0 && interrupted_) throw Error(AVERROR_EXIT, path_, "interrupted");  // not the end of input
         if (read < 0) {
             // End of input, or a read error: flush what the decoder holds, report the error after.
             if (read != AVERROR_EOF) demux_error_.emplace(read, path_, "cannot read the file");

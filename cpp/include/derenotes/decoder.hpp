@@ -53,6 +53,9 @@ public:
 private:
     void open();
     std::unique_ptr<Frame> decode_next();  // next() without the last word on interruptions
+    // Runs work(); once the interrupt check has said stop, throws Interrupted whatever it did.
+    template <typename Work>
+    auto interruptible(Work work) -> decltype(work());
     // Whether options_.interrupted said stop: asked at most every few ms, and once it said yes
     // the answer stays yes (the decoder's state is then undefined: open a new one).
     bool should_stop();

@@ -505,7 +505,7 @@ cdef int _import_numpy() except -1:
     global _ITEM_DTYPES
     _import_array()
     import numpy
-    _ITEM_DTYPES = [numpy.dtype(order + code) for code in "BHIQefd" for order in "<>"]
+    _ITEM_DTYPES = [numpy.dtype(order + code) for code in (<bytes>_ITEM_CODES).decode() for order in "<>"]
     return 0
 
 
