@@ -57,8 +57,9 @@ def test_without_our_limit_ffmpegs_own_refuses_impossible_sizes(tmp_path):
     result = subprocess.run([sys.executable, "-c", textwrap.dedent(code), str(path)], capture_output=True,
                             text=True, timeout=60, cwd=ROOT)
     assert result.returncode == 0, result.stderr
-    # FFmpeg's demuxer refuses the header (with a code that reads as an OS error, EBUSY): an
-    # error naming the file and FFmpeg's reason, no crash, no allocation.
+    # FFmpeg's demuxer refuses the header, with an errno code (EBUSY) that is still a DecodeError,
+    # not an OSError: an error naming the file and FFmpeg's reason, no crash, no allocation.
+    assert result.stdout.startswith("DecodeError "), result.stdout
     assert "Picture size 60000x60000 is invalid" in result.stdout and str(path) in result.stdout, result.stdout
 
 

@@ -90,18 +90,38 @@ void Decoder::check_interrupt() {
     if (should_stop()) throw Error(AVERROR_EXIT, path_, "interrupted");
 }
 
+Error Decoder::failure(int code, const char* context) const {
+    // FFmpeg codes an operating-system error as AVERROR(errno), but demuxers and decoders return
+    // such codes for bad data too (the y4m demuxer refuses an impossible picture size with
+    // EBUSY): an errno is the system's only when our AVIOContext recorded a failed read.
+    const bool read_failed = io_ && io_->error < 0 && io_->error != AVERROR_EOF;
+    if (kind_of(code) == ErrorKind::Io && !read_failed) return Error(code, path_, context, ErrorKind::InvalidData);
+    return Error(code, path_, context);
+}
+
+void Decoder::check_ffmpeg(int ret, const char* context) const {
+    if (ret < 0) throw failure(ret, context);
+}
+
 void Decoder::open() {
     log::clear_last_line();
     const std::string url = ffmpeg_url(path_);
 
+    // We open the file ourselves, so that we can tell the operating system's failures (recorded
+    // in our AVIOContext) from a demuxer's (see failure()).
+    const AVIOInterruptCB interrupt{&Decoder::on_ffmpeg_interrupt_check, this};
+    AVIOContext* io = nullptr;
+    check(avio_open2(&io, url.c_str(), AVIO_FLAG_READ, &interrupt, nullptr), path_, "cannot open file");
+    io_.reset(io);
+
     format_.reset(avformat_alloc_context());
     if (!format_) throw std::bad_alloc();
-    format_->interrupt_callback.callback = &Decoder::on_ffmpeg_interrupt_check;
-    format_->interrupt_callback.opaque = this;
+    format_->pb = io_.get();
+    format_->interrupt_callback = interrupt;  // for files a demuxer opens itself
     AVFormatContext* raw_format = format_.release();  // avformat_open_input frees it on failure
-    check(avformat_open_input(&raw_format, url.c_str(), nullptr, nullptr), path_, "cannot open file");
+    check_ffmpeg(avformat_open_input(&raw_format, url.c_str(), nullptr, nullptr), "cannot open file");
     format_.reset(raw_format);
-    check(avformat_find_stream_info(format_.get(), nullptr), path_, "cannot read stream information");
+    check_ffmpeg(avformat_find_stream_info(format_.get(), nullptr), "cannot read stream information");
 
     AVStream* stream = nullptr;
     for (unsigned i = 0; i < format_->nb_streams; ++i) {
@@ -128,7 +148,7 @@ void Decoder::open() {
                     std::string("no decoder for codec ") + avcodec_get_name(stream->codecpar->codec_id));
     codec_.reset(avcodec_alloc_context3(codec));
     if (!codec_) throw std::bad_alloc();
-    check(avcodec_parameters_to_context(codec_.get(), stream->codecpar), path_, "cannot set up the decoder");
+    check_ffmpeg(avcodec_parameters_to_context(codec_.get(), stream->codecpar), "cannot set up the decoder");
     const std::int64_t pixels = std::int64_t{stream->codecpar->width} * stream->codecpar->height;
     if (options_.max_pixels > 0 && pixels > options_.max_pixels)
         throw Error(AVERROR(ERANGE), path_,
@@ -141,7 +161,7 @@ void Decoder::open() {
     codec_->thread_count = options_.threads;
     if (options_.threads == 0) codec_->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
     if (options_.max_pixels > 0) codec_->max_pixels = options_.max_pixels;  // frames that grow mid-stream
-    check(avcodec_open2(codec_.get(), codec, nullptr), path_, "cannot open the decoder");
+    check_ffmpeg(avcodec_open2(codec_.get(), codec, nullptr), "cannot open the decoder");
 
     info_.stream_index = stream->index;
     info_.width = stream->codecpar->width;
@@ -211,8 +231,8 @@ void Decoder::feed() {
         const int read = av_read_frame(format_.get(), packet_.get());
         if (read < 0) {
             // End of input, or a read error: flush what the decoder holds, report the error after.
-            if (read != AVERROR_EOF) demux_error_.emplace(read, path_, "cannot read the file");
-            check(avcodec_send_packet(codec_.get(), nullptr), path_, "cannot flush the decoder");
+            if (read != AVERROR_EOF) demux_error_.emplace(failure(read, "cannot read the file"));
+            check_ffmpeg(avcodec_send_packet(codec_.get(), nullptr), "cannot flush the decoder");
             flushing_ = true;
             return;
         }

@@ -14,6 +14,8 @@ constexpr int kMaxErrno = 4095;
 
 int errno_of(int code) { return (code < 0 && code >= -kMaxErrno) ? -code : 0; }
 
+}  // namespace
+
 ErrorKind kind_of(int code) {
     switch (code) {
         case AVERROR_STREAM_NOT_FOUND: return ErrorKind::StreamNotFound;
@@ -28,6 +30,8 @@ ErrorKind kind_of(int code) {
     }
     return errno_of(code) ? ErrorKind::Io : ErrorKind::InvalidData;
 }
+
+namespace {
 
 std::string ffmpeg_reason(int code) {
     char text[AV_ERROR_MAX_STRING_SIZE] = {0};

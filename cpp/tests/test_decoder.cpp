@@ -134,6 +134,12 @@ TEST(Decoder, ReportsBadInputWithTheFileAndFFmpegsReason) {
     EXPECT_EQ(kind_of_failure(text), ErrorKind::InvalidData);
     std::remove(text.c_str());
 
+    // A demuxer's errno-coded refusal (EBUSY from the y4m demuxer) is about the data, not the OS.
+    const std::string impossible = testing::TempDir() + "/derenotes-impossible.y4m";
+    std::ofstream(impossible) << "YUV4MPEG2 W60000 H60000 F25:1 Ip A1:1 C420jpeg\nFRAME\n" << std::string(1000, '\0');
+    EXPECT_EQ(kind_of_failure(impossible), ErrorKind::InvalidData);
+    std::remove(impossible.c_str());
+
     EXPECT_EQ(kind_of_failure(sample("audio_first.mkv"), 2), ErrorKind::StreamNotFound);
     try {
         Decoder decoder(sample("audio_first.mkv"), stream(2));

@@ -62,6 +62,9 @@ private:
     // Throws an Interrupted error when should_stop().
     void check_interrupt();
     static int on_ffmpeg_interrupt_check(void* decoder);
+    // The Error for an FFmpeg call's failure, of kind Io only when the operating system failed.
+    Error failure(int code, const char* context) const;
+    void check_ffmpeg(int ret, const char* context) const;  // throws failure() when ret < 0
     // Sends the next packet of our stream to the decoder, or the flush signal at end of input.
     void feed();
     std::shared_ptr<const std::vector<PlaneLayout>> layout_for(const AVFrame* frame);
@@ -70,6 +73,7 @@ private:
     DecoderOptions options_;
     std::int64_t next_interrupt_check_ns_ = 0;
     bool interrupted_ = false;
+    IoContextPtr io_;          // declared before format_, which uses it: closed after it
     FormatContextPtr format_;
     CodecContextPtr codec_;
     PacketPtr packet_;

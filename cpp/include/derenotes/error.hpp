@@ -45,6 +45,10 @@ private:
     std::string path_, detail_, context_, reason_, log_line_;
 };
 
+// The kind an AVERROR code stands for on its own: any errno value counts as Io, except the few
+// (EINVAL, ENOMEM, ENOSYS) FFmpeg uses for data, memory and missing features.
+ErrorKind kind_of(int code);
+
 // Throws Error when an FFmpeg call returned a negative code.
 inline void check(int ret, const std::string& path, const char* context) {
     if (ret < 0) throw Error(ret, path, context);

@@ -14,6 +14,9 @@ extern "C" {
 
 namespace derenotes {
 
+struct IoContextDeleter {
+    void operator()(AVIOContext* io) const { avio_closep(&io); }
+};
 struct FormatContextDeleter {
     void operator()(AVFormatContext* ctx) const { avformat_close_input(&ctx); }
 };
@@ -32,6 +35,7 @@ struct PacketDeleter {
     void operator()(AVPacket* packet) const { av_packet_free(&packet); }
 };
 
+using IoContextPtr = std::unique_ptr<AVIOContext, IoContextDeleter>;
 using FormatContextPtr = std::unique_ptr<AVFormatContext, FormatContextDeleter>;
 using CodecContextPtr = std::unique_ptr<AVCodecContext, CodecContextDeleter>;
 using FramePtr = std::unique_ptr<AVFrame, FrameDeleter>;
