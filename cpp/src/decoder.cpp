@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
@@ -31,6 +32,14 @@ std::string ffmpeg_url(const std::string& path) {
     if (stat(path.c_str(), &status) != 0) throw Error(AVERROR(errno), path, "cannot open file");
     if (S_ISDIR(status.st_mode)) throw Error(AVERROR(EISDIR), path, "cannot open file");
     return "file:" + path;
+}
+
+// "codec avs2", or for a codec FFmpeg does not know at all, the container's tag for it.
+std::string codec_description(const AVCodecParameters* parameters) {
+    if (parameters->codec_id != AV_CODEC_ID_NONE) return std::string("codec ") + avcodec_get_name(parameters->codec_id);
+    char tag[AV_FOURCC_MAX_STRING_SIZE] = {0};
+    av_fourcc_make_string(tag, parameters->codec_tag);
+    return std::string("an unknown codec (the container calls it '") + tag + "')";
 }
 
 // Between interrupt checks: often enough for Ctrl-C to feel immediate, rarely enough to cost
@@ -122,6 +131,7 @@ void Decoder::open() {
     check_ffmpeg(avformat_open_input(&raw_format, url.c_str(), nullptr, nullptr), "cannot open file");
     format_.reset(raw_format);
     check_ffmpeg(avformat_find_stream_info(format_.get(), nullptr), "cannot read stream information");
+    log::clear_last_line();  // warnings of a probe that succeeded are not the reason for what fails next
 
     AVStream* stream = nullptr;
     for (unsigned i = 0; i < format_->nb_streams; ++i) {
@@ -143,9 +153,7 @@ void Decoder::open() {
         if (format_->streams[i] != stream) format_->streams[i]->discard = AVDISCARD_ALL;
 
     const AVCodec* codec = avcodec_find_decoder(stream->codecpar->codec_id);
-    if (!codec)
-        throw Error(AVERROR_DECODER_NOT_FOUND, path_,
-                    std::string("no decoder for codec ") + avcodec_get_name(stream->codecpar->codec_id));
+    if (!codec) throw Error(AVERROR_DECODER_NOT_FOUND, path_, "no decoder for " + codec_description(stream->codecpar));
     codec_.reset(avcodec_alloc_context3(codec));
     if (!codec_) throw std::bad_alloc();
     check_ffmpeg(avcodec_parameters_to_context(codec_.get(), stream->codecpar), "cannot set up the decoder");
@@ -199,8 +207,8 @@ std::unique_ptr<Frame> Decoder::decode_next() {
             if (!frame) throw std::bad_alloc();
             frame.swap(received_);  // the user's frame takes the decoder's reference
             auto layout = layout_for(frame.get());
-            auto out = std::make_unique<Frame>(std::move(frame), std::move(layout), frames_out_++,
-                                               damaged_since_last_frame_);
+            const bool damaged = damaged_since_last_frame_ || from_corrupt_packet(frame.get());
+            auto out = std::make_unique<Frame>(std::move(frame), std::move(layout), frames_out_++, damaged);
             damaged_since_last_frame_ = false;
             return out;
         }
@@ -240,6 +248,7 @@ void Decoder::feed() {
             av_packet_unref(packet_.get());
             continue;
         }
+        if (packet_->flags & AV_PKT_FLAG_CORRUPT) remember_corrupt_packet(packet_.get());
         const int sent = avcodec_send_packet(codec_.get(), packet_.get());
         av_packet_unref(packet_.get());
         if (sent >= 0) return;
@@ -249,6 +258,29 @@ void Decoder::feed() {
         ++decode_errors_;
         damaged_since_last_frame_ = true;
     }
+}
+
+// Demuxers flag a packet they know is damaged (cut short by the end of a truncated file, say), and
+// decoders may still make a picture of it (the MJPEG decoder invents the missing end). FFmpeg
+// does not carry the flag over to the frame: we match the frame to its packet by time.
+void Decoder::remember_corrupt_packet(const AVPacket* packet) {
+    const std::int64_t time = packet->pts != AV_NOPTS_VALUE ? packet->pts : packet->dts;
+    if (time == AV_NOPTS_VALUE) {
+        damaged_since_last_frame_ = true;  // no way to tell which frame it becomes: the next one
+        return;
+    }
+    if (corrupt_packet_times_.size() == kMaxCorruptPacketsRemembered)
+        corrupt_packet_times_.erase(corrupt_packet_times_.begin());
+    corrupt_packet_times_.push_back(time);
+}
+
+bool Decoder::from_corrupt_packet(const AVFrame* frame) {
+    if (corrupt_packet_times_.empty()) return false;
+    const std::int64_t time = frame->pts != AV_NOPTS_VALUE ? frame->pts : frame->pkt_dts;
+    const auto match = std::find(corrupt_packet_times_.begin(), corrupt_packet_times_.end(), time);
+    if (match == corrupt_packet_times_.end()) return false;
+    corrupt_packet_times_.erase(match);
+    return true;
 }
 
 std::shared_ptr<const std::vector<PlaneLayout>> Decoder::layout_for(const AVFrame* frame) {

@@ -68,6 +68,9 @@ private:
     // Sends the next packet of our stream to the decoder, or the flush signal at end of input.
     void feed();
     std::shared_ptr<const std::vector<PlaneLayout>> layout_for(const AVFrame* frame);
+    // Frames made from packets the demuxer flagged as corrupt are reported corrupt.
+    void remember_corrupt_packet(const AVPacket* packet);
+    bool from_corrupt_packet(const AVFrame* frame);  // forgets the packet once matched
 
     std::string path_;
     DecoderOptions options_;
@@ -84,6 +87,8 @@ private:
     std::int64_t frames_out_ = 0;
     std::int64_t decode_errors_ = 0;
     bool damaged_since_last_frame_ = false;
+    static constexpr std::size_t kMaxCorruptPacketsRemembered = 16;  // more than any reorder delay
+    std::vector<std::int64_t> corrupt_packet_times_;                   // pts (or dts) of such packets
     std::shared_ptr<const std::vector<PlaneLayout>> layout_;
     int layout_format_ = -1, layout_width_ = -1, layout_height_ = -1;
 };
