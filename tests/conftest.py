@@ -6,10 +6,13 @@ import functools
 import json
 import pathlib
 import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
 
+TESTS = pathlib.Path(__file__).resolve().parent
 SAMPLES = pathlib.Path(__file__).resolve().parent.parent / "samples"
 MANIFEST = json.loads((SAMPLES / "manifest.json").read_text())
 DEMO_CLIP = SAMPLES / MANIFEST["demo"]
@@ -86,3 +89,16 @@ def plane_rows(plane):
     stride = abs(plane.linesize)
     rows = np.stack([raw[r * stride:r * stride + plane.row_bytes] for r in range(plane.height)])
     return rows[::-1] if plane.linesize < 0 else rows
+
+
+def run_isolated(code, *args, timeout=120):
+    """Runs code in a fresh interpreter (from the repository, with tests/ importable), so that a
+    crash fails the test instead of the run."""
+    prologue = f"import sys; sys.path.insert(0, {str(TESTS)!r})\n"
+    return subprocess.run([sys.executable, "-c", prologue + textwrap.dedent(code), *map(str, args)],
+                          capture_output=True, text=True, timeout=timeout, cwd=TESTS.parent)
+
+
+def frame_bytes(frame):
+    """A frame's pixels as the ffmpeg CLI's rawvideo output has them: each plane's rows, packed."""
+    return b"".join(plane_rows(plane).tobytes() for plane in frame.planes)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import derenotes
-from conftest import CLIP_STREAMS, MANIFEST, SAMPLES, clip_id, ffmpeg_raw_frames, ffprobe, plane_rows
+from conftest import CLIP_STREAMS, MANIFEST, SAMPLES, clip_id, ffmpeg_raw_frames, plane_rows
 
 # The array each plane is exported as, by the clips' pixel formats: (shape, NumPy dtype) per
 # plane, with h, w the frame's size and ch, cw the chroma planes' (rounded up).

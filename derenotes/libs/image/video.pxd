@@ -26,7 +26,7 @@ cdef extern from "derenotes/error.hpp" namespace "derenotes" nogil:
         ErrorKind kind
         int code
         int posix_errno
-        string message, detail, path, reason, log_line
+        string detail, path, reason, log_line
 
     # Describes the C++ exception in flight; call only from an exception handler.
     ErrorInfo current_error_info()

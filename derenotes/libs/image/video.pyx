@@ -85,7 +85,9 @@ cdef int raise_error() except -1:
         cls = _OS_ERRORS.get(info.posix_errno, errors.OpenError)
         error = cls(info.posix_errno, _text(info.detail), path)
     else:
-        error = _KIND_ERRORS.get(info.kind, errors.DerenotesError)(_text(info.message))
+        # The path as Python shows file names: repr() keeps a non-UTF-8 name's bytes (\udcXX).
+        message = f"{path!r}: {_text(info.detail)}" if path is not None else _text(info.detail)
+        error = _KIND_ERRORS.get(info.kind, errors.DerenotesError)(message)
     error.path = path
     error.code = info.code
     error.reason = _text(info.reason)
