@@ -1,6 +1,7 @@
 """Limits and interruption: a hostile header cannot make us allocate gigabytes, and Ctrl-C stops
 a decode promptly, also one blocked on a read that never completes."""
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -135,3 +136,54 @@ def test_ctrl_c_stops_a_next_blocked_on_a_stalled_stream(tmp_path):
     assert lines[-1] == "KeyboardInterrupt", err
     assert len(lines) > 2  # frames were decoded before the stream stalled
     assert seconds < 2
+
+
+def test_ffmpeg_logging_from_many_decoding_threads_reaches_python_without_deadlock(tmp_path):
+    # Damaged data makes FFmpeg's worker threads log while readers decode, close and reopen in 8
+    # threads at DEBUG level, through a handler that holds its lock a while. Wrappers whose log
+    # callback takes the GIL deadlock here: a thread joining FFmpeg's workers waits on a worker
+    # that waits on the GIL. The watchdog turns a deadlock into a failure with every stack.
+    damaged = tmp_path / "damaged.mp4"
+    data = bytearray(DEMO_CLIP.read_bytes())
+    rng = random.Random(7)
+    for i in range(len(data) // 4, len(data) // 2, 97):
+        data[i] = rng.randrange(256)
+    damaged.write_bytes(data)
+    code = """
+        import faulthandler, logging, sys, threading, time
+        import numpy as np
+        import derenotes
+        faulthandler.dump_traceback_later(90, exit=True)
+        derenotes.set_log_level(logging.DEBUG)
+        records = []
+
+        class SlowHandler(logging.Handler):
+            def emit(self, record):  # called with the handler's lock held
+                records.append((record.levelno, record.getMessage()))
+                time.sleep(0.0001)
+
+        logger = logging.getLogger("derenotes")
+        logger.setLevel(logging.DEBUG)
+        logger.addHandler(SlowHandler())
+        sums = {}
+
+        def work(name):
+            for path in sys.argv[1:] * 2:
+                with derenotes.VideoReader(path) as reader:
+                    sums[name, path] = [int(np.asarray(frame.planes[0]).sum()) for frame in reader]
+
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        print(len(records), sum(level >= logging.ERROR for level, _ in records))
+        for path in sys.argv[1:]:  # every thread decoded the same pixels
+            print(len({tuple(sums[n, path]) for n in range(8)}))
+        """
+    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code), str(damaged), str(DEMO_CLIP)],
+                            capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-5000:]
+    records, errors, *distinct = map(int, result.stdout.split())
+    assert records > 1000 and errors > 0, result.stdout
+    assert distinct == [1, 1]
