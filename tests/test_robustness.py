@@ -1,5 +1,6 @@
 """Limits and interruption: a hostile header cannot make us allocate gigabytes, and Ctrl-C stops
 a decode promptly, also one blocked on a read that never completes."""
+import json
 import os
 import random
 import signal
@@ -62,6 +63,30 @@ def test_without_our_limit_ffmpegs_own_refuses_impossible_sizes(tmp_path):
     # not an OSError: an error naming the file and FFmpeg's reason, no crash, no allocation.
     assert result.stdout.startswith("DecodeError "), result.stdout
     assert "Picture size 60000x60000 is invalid" in result.stdout and str(path) in result.stdout, result.stdout
+
+
+def test_frames_that_grow_past_the_pixel_limit_mid_stream_are_refused(tmp_path):
+    # An H.264 stream that switches from 64x48 to 640x480 and back: the header shows only 64x48.
+    parts = []
+    for size in ("64x48", "640x480", "64x48"):
+        part = tmp_path / f"{size}-{len(parts)}.h264"
+        subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", f"testsrc=size={size}:rate=25:duration=0.2",
+                        "-c:v", "libx264", str(part)], check=True)
+        parts.append(part.read_bytes())
+    path = tmp_path / "growing.h264"
+    path.write_bytes(b"".join(parts))
+    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "frame=width,height", "-of", "json",
+                            str(path)], check=True, capture_output=True, text=True)
+    sizes = [(frame["width"], frame["height"]) for frame in json.loads(probe.stdout)["frames"]]
+    assert sizes.count((640, 480)) == 5 and sizes.count((64, 48)) == 10
+
+    with derenotes.VideoReader(path, max_pixels=64 * 48) as reader:
+        assert (reader.width, reader.height) == (64, 48)
+        decoded = [(frame.width, frame.height) for frame in reader]
+        assert decoded == [(64, 48)] * 10  # the large frames were never allocated
+        assert reader.decode_errors >= 5
+    with derenotes.VideoReader(path, max_pixels=640 * 480) as reader:
+        assert [(frame.width, frame.height) for frame in reader] == sizes
 
 
 # The child restores Python's own SIGINT handler: a process started in the background by a
