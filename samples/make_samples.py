@@ -7,7 +7,7 @@ rely on, as the encoder was asked to produce them. Tests check the reader agains
 and the ffmpeg CLI's raw output, and check the manifest against ffprobe, so a manifest
 that drifts from the clips fails loudly.
 
-Run: python3 samples/make_samples.py   (needs the ffmpeg CLI)
+Run: python3 samples/make_samples.py [clip ...]   (needs the ffmpeg CLI; no names: every clip)
 """
 import json
 import pathlib
@@ -113,7 +113,53 @@ CLIPS = {
         lavfi("96x64", 10, 6) + ["-c:v", "rawvideo", "-pix_fmt", "bgr24"],
         dict(codec="rawvideo", pix_fmt="bgr24", width=96, height=64, frames=6, fps=10.0),
     ),
+    # Random access: several GOPs each, in the containers and codings seeking gets wrong.
+    "h264_opengop.mp4": (
+        lavfi("160x120", 25, 120) + ["-c:v", "libx264", "-bf", "3", "-pix_fmt", "yuv420p", "-x264-params",
+                                     "keyint=24:min-keyint=24:scenecut=0:open-gop=1"],
+        dict(codec="h264", pix_fmt="yuv420p", width=160, height=120, frames=120, fps=25.0),
+    ),
+    "hevc_opengop.mp4": (
+        lavfi("160x120", 25, 120) + ["-c:v", "libx265", "-pix_fmt", "yuv420p", "-tag:v", "hvc1", "-x265-params",
+                                     "log-level=error:keyint=24:min-keyint=24:scenecut=0:open-gop=1:bframes=3"],
+        dict(codec="hevc", pix_fmt="yuv420p", width=160, height=120, frames=120, fps=25.0),
+    ),
+    "vp9_keyframes.webm": (
+        lavfi("160x120", 25, 96) + ["-c:v", "libvpx-vp9", "-b:v", "200k", "-g", "24", "-deadline", "realtime",
+                                    "-cpu-used", "8", "-threads", "1"],
+        dict(codec="vp9", pix_fmt="yuv420p", width=160, height=120, frames=96, fps=25.0),
+    ),
+    "av1_keyframes.mkv": (
+        lavfi("160x120", 25, 48) + ["-c:v", "libaom-av1", "-cpu-used", "8", "-b:v", "100k", "-g", "12",
+                                    "-threads", "1"],
+        dict(codec="libdav1d", pix_fmt="yuv420p", width=160, height=120, frames=48, fps=25.0),
+    ),
+    "h264.ts": (
+        lavfi("160x120", 25, 120) + ["-c:v", "libx264", "-bf", "3", "-g", "24", "-pix_fmt", "yuv420p"],
+        dict(codec="h264", pix_fmt="yuv420p", width=160, height=120, frames=120, fps=25.0),
+    ),
+    # Variable frame rate: every third frame comes 20 ms late.
+    "h264_vfr.mkv": (
+        lavfi("160x120", 25, 120) + ["-vf", "settb=1/1000,setpts='(N*0.04+eq(mod(N,3),0)*0.02)/TB'",
+                                     "-fps_mode", "passthrough", "-enc_time_base:v", "1/1000", "-c:v", "libx264", "-bf", "3", "-g", "24", "-pix_fmt", "yuv420p"],
+        dict(codec="h264", pix_fmt="yuv420p", width=160, height=120, frames=120, fps=25.0),
+    ),
 }
+
+# Written to a pipe, so that the muxer cannot go back to write the index (Cues) and the duration.
+WITHOUT_INDEX = {
+    "h264_nocues.mkv": (
+        lavfi("160x120", 25, 120) + ["-c:v", "libx264", "-bf", "3", "-g", "24", "-pix_fmt", "yuv420p",
+                                     "-f", "matroska"],
+        dict(codec="h264", pix_fmt="yuv420p", width=160, height=120, frames=120, fps=25.0),
+    ),
+}
+
+# Cut with stream copy at 1.3 s, between key frames: the MP4 keeps the packets from the key frame
+# before and an edit list that hides the frames before 1.3 s (FFmpeg marks them discarded).
+EDIT_LIST = "h264_editlist.mp4"
+EDIT_LIST_SOURCE = "h264_opengop.mp4"
+EDIT_LIST_PROPS = dict(codec="h264", pix_fmt="yuv420p", width=160, height=120, frames=87, fps=25.0)
 
 BOTTOM_UP = "bgr24_bottomup.avi"
 
@@ -154,14 +200,36 @@ def flip_avi_rows_bottom_up(path):
     path.write_bytes(bytes(data))
 
 
+def run_to_pipe(args, out):
+    cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-bitexact", *args,
+           "-fflags", "+bitexact", "-flags:v", "+bitexact", "pipe:1"]
+    with open(out, "wb") as file:
+        subprocess.run(cmd, check=True, stdout=file)
+
+
 def main():
+    """Makes every clip, or only those named on the command line; writes the whole manifest."""
+    wanted = set(sys.argv[1:])
+
+    def make(name):
+        return not wanted or name in wanted
+
     manifest = {}
     for name, (args, props) in CLIPS.items():
-        run(args, HERE / name)
-        if name == BOTTOM_UP:
-            flip_avi_rows_bottom_up(HERE / name)
+        if make(name):
+            run(args, HERE / name)
+            if name == BOTTOM_UP:
+                flip_avi_rows_bottom_up(HERE / name)
         manifest[name] = {"streams": [props]}
-    run(AUDIO_FIRST_ARGS, HERE / AUDIO_FIRST)
+    for name, (args, props) in WITHOUT_INDEX.items():
+        if make(name):
+            run_to_pipe(args, HERE / name)
+        manifest[name] = {"streams": [props]}
+    if make(EDIT_LIST):
+        run(["-ss", "1.3", "-i", str(HERE / EDIT_LIST_SOURCE), "-c", "copy"], HERE / EDIT_LIST)
+    manifest[EDIT_LIST] = {"streams": [EDIT_LIST_PROPS]}
+    if make(AUDIO_FIRST):
+        run(AUDIO_FIRST_ARGS, HERE / AUDIO_FIRST)
     manifest[AUDIO_FIRST] = {"streams": AUDIO_FIRST_STREAMS, "first_stream_is_audio": True}
     manifest_path = HERE / "manifest.json"
     manifest_path.write_text(json.dumps({"demo": "h264_bframes.mp4", "clips": manifest}, indent=2) + "\n")

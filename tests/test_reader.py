@@ -33,7 +33,10 @@ def test_stream_properties_agree_with_ffprobe_and_manifest(clip_stream):
         assert reader.fps == pytest.approx(expected["fps"])
         assert reader.time_base == fractions.Fraction(probed["time_base"])
         duration = probed.get("duration", container.get("duration"))
-        assert reader.duration == pytest.approx(float(duration), abs=1e-6)
+        if duration is None:  # a file written to a pipe cannot go back to write it
+            assert reader.duration is None
+        else:
+            assert reader.duration == pytest.approx(float(duration), abs=1e-6)
         if "nb_frames" in probed:
             assert reader.frame_count == int(probed["nb_frames"])
         else:
