@@ -233,21 +233,83 @@ std::unique_ptr<Frame> Decoder::decode_next() {
     }
 }
 
+namespace {
+
+PacketInfo describe(const AVPacket* packet) {
+    PacketInfo info;
+    info.pts = packet->pts;
+    info.dts = packet->dts;
+    info.duration = packet->duration;
+    info.pos = packet->pos;
+    info.key = packet->flags & AV_PKT_FLAG_KEY;
+    info.discard = packet->flags & AV_PKT_FLAG_DISCARD;
+    return info;
+}
+
+}  // namespace
+
+bool Decoder::read_packet() {
+    for (;;) {
+        const int read = av_read_frame(format_.get(), packet_.get());
+        if (read == AVERROR_EOF) return false;
+        if (read < 0) throw failure(read, "cannot read the file");
+        if (packet_->stream_index == info_.stream_index) return true;
+        av_packet_unref(packet_.get());
+    }
+}
+
+std::vector<PacketInfo> Decoder::scan_packets() {
+    return interruptible([this] {
+        std::vector<PacketInfo> packets;
+        flushing_ = true;  // the decoder must seek before it decodes again
+        for (unsigned rounds = 1; read_packet(); ++rounds) {
+            if (rounds % 256 == 0) check_interrupt();
+            packets.push_back(describe(packet_.get()));
+            av_packet_unref(packet_.get());
+        }
+        return packets;
+    });
+}
+
+std::optional<PacketInfo> Decoder::seek(const PacketInfo& start) {
+    return interruptible([&]() -> std::optional<PacketInfo> {
+        log::clear_last_line();
+        // Demuxers index by decode or by presentation time; the smaller never overshoots.
+        const std::int64_t time = start.dts != kNoTimestamp && start.dts < start.pts ? start.dts : start.pts;
+        check_ffmpeg(av_seek_frame(format_.get(), info_.stream_index, time, AVSEEK_FLAG_BACKWARD), "cannot seek");
+        avcodec_flush_buffers(codec_.get());
+        av_frame_unref(received_.get());
+        av_packet_unref(packet_.get());
+        flushing_ = false;
+        demux_error_.reset();
+        damaged_since_last_frame_ = false;
+        corrupt_packet_times_.clear();
+        last_fed_.reset();
+        packet_pending_ = read_packet();
+        if (!packet_pending_) return std::nullopt;
+        return describe(packet_.get());
+    });
+}
+
 void Decoder::feed() {
     if (flushing_) throw Error(AVERROR_BUG, path_, "the decoder asked for input after the flush");
     for (;;) {
-        const int read = av_read_frame(format_.get(), packet_.get());
-        if (read < 0) {
-            // End of input, or a read error: flush what the decoder holds, report the error after.
-            if (read != AVERROR_EOF) demux_error_.emplace(failure(read, "cannot read the file"));
+        bool have_packet = packet_pending_;
+        packet_pending_ = false;
+        if (!have_packet) {
+            try {
+                have_packet = read_packet();
+            } catch (Error& error) {
+                demux_error_.emplace(std::move(error));  // raised after the frames before it
+            }
+        }
+        if (!have_packet) {
+            // End of input, or a read error: flush what the decoder holds.
             check_ffmpeg(avcodec_send_packet(codec_.get(), nullptr), "cannot flush the decoder");
             flushing_ = true;
             return;
         }
-        if (packet_->stream_index != info_.stream_index) {
-            av_packet_unref(packet_.get());
-            continue;
-        }
+        last_fed_ = describe(packet_.get());
         if (packet_->flags & AV_PKT_FLAG_CORRUPT) remember_corrupt_packet(packet_.get());
         const int sent = avcodec_send_packet(codec_.get(), packet_.get());
         av_packet_unref(packet_.get());

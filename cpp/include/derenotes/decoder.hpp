@@ -11,6 +11,7 @@
 #include "derenotes/error.hpp"
 #include "derenotes/ffmpeg.hpp"
 #include "derenotes/frame.hpp"
+#include "derenotes/frame_index.hpp"
 
 namespace derenotes {
 
@@ -50,9 +51,20 @@ public:
     // Packets the decoder rejected as damaged so far (decoding went on after each).
     std::int64_t decode_errors() const { return decode_errors_; }
 
+    // Random access (see RandomAccess). Reads every remaining packet of the stream without
+    // decoding; the decoder must then seek before it decodes again.
+    std::vector<PacketInfo> scan_packets();
+    // Seeks so that decoding resumes at `start` (a key packet) or before it, as far as the
+    // demuxer can tell: returns the first packet there (fed to the decoder next), or nothing
+    // at the end of the file. The caller checks where it landed and seeks earlier if need be.
+    std::optional<PacketInfo> seek(const PacketInfo& start);
+    // The last packet sent to the decoder since the last seek (nothing right after one).
+    const std::optional<PacketInfo>& last_fed() const { return last_fed_; }
+
 private:
     void open();
     std::unique_ptr<Frame> decode_next();  // next() without the last word on interruptions
+    bool read_packet();  // the next packet of our stream into packet_; false at the end
     // Runs work(); once the interrupt check has said stop, throws Interrupted whatever it did.
     template <typename Work>
     auto interruptible(Work work) -> decltype(work());
@@ -83,6 +95,8 @@ private:
     FramePtr received_;
     StreamInfo info_;
     bool flushing_ = false;
+    bool packet_pending_ = false;  // packet_ holds a packet read by seek(), not yet sent
+    std::optional<PacketInfo> last_fed_;
     std::optional<Error> demux_error_;  // raised once the frames before it are out
     std::int64_t frames_out_ = 0;
     std::int64_t decode_errors_ = 0;

@@ -33,6 +33,7 @@ public:
     bool has_pts() const { return frame_->best_effort_timestamp != AV_NOPTS_VALUE; }
     std::int64_t pts() const { return frame_->best_effort_timestamp; }
     std::int64_t index() const { return index_; }
+    void set_index(std::int64_t index) { index_ = index; }  // random access knows better than a count
     bool key_frame() const { return frame_is_key(frame_.get()); }
     char picture_type() const;
     // FFmpeg flagged the frame as corrupt, or the decoder rejected input since the previous frame.
