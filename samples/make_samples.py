@@ -116,12 +116,12 @@ CLIPS = {
     # Random access: several GOPs each, in the containers and codings seeking gets wrong.
     "h264_opengop.mp4": (
         lavfi("160x120", 25, 120) + ["-c:v", "libx264", "-bf", "3", "-pix_fmt", "yuv420p", "-x264-params",
-                                     "keyint=24:min-keyint=24:scenecut=0:open-gop=1"],
+                                     "keyint=24:min-keyint=24:scenecut=0:open-gop=1:b-adapt=0"],
         dict(codec="h264", pix_fmt="yuv420p", width=160, height=120, frames=120, fps=25.0),
     ),
     "hevc_opengop.mp4": (
         lavfi("160x120", 25, 120) + ["-c:v", "libx265", "-pix_fmt", "yuv420p", "-tag:v", "hvc1", "-x265-params",
-                                     "log-level=error:keyint=24:min-keyint=24:scenecut=0:open-gop=1:bframes=3"],
+                                     "log-level=error:keyint=24:min-keyint=24:scenecut=0:open-gop=1:bframes=3:b-adapt=0"],
         dict(codec="hevc", pix_fmt="yuv420p", width=160, height=120, frames=120, fps=25.0),
     ),
     "vp9_keyframes.webm": (

@@ -274,8 +274,10 @@ std::vector<PacketInfo> Decoder::scan_packets() {
 std::optional<PacketInfo> Decoder::seek(const PacketInfo& start) {
     return interruptible([&]() -> std::optional<PacketInfo> {
         log::clear_last_line();
-        // Demuxers index by decode or by presentation time; the smaller never overshoots.
-        const std::int64_t time = start.dts != kNoTimestamp && start.dts < start.pts ? start.dts : start.pts;
+        // Demuxers differ in what time they look up (MP4's index holds decode times before the
+        // edit list's shift, Matroska's presentation times): the key frame's presentation time
+        // lands on it in the common ones, and the caller checks where it landed.
+        const std::int64_t time = start.pts != kNoTimestamp ? start.pts : start.dts;
         check_ffmpeg(av_seek_frame(format_.get(), info_.stream_index, time, AVSEEK_FLAG_BACKWARD), "cannot seek");
         avcodec_flush_buffers(codec_.get());
         av_frame_unref(received_.get());

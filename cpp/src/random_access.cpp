@@ -47,6 +47,7 @@ std::unique_ptr<Frame> RandomAccess::frame(std::int64_t number) {
     if (!can_decode_forward_to(number)) seek_to(frames.start_number(number));
     auto frame = decode_until(pts);
     if (!frame) {
+        ++retries_;
         // The demuxer's seek or the index was off for this file: once more from the key frame
         // before, then by counting from the start, which is exact by definition.
         const std::int64_t earlier = previous_key(frames, frames.start_number(number));

@@ -24,8 +24,10 @@ public:
     // Frame `number` (0 <= number < size()). Decodes forward from where the decoder is when the
     // frame lies ahead and no key frame would save work, otherwise seeks first.
     std::unique_ptr<Frame> frame(std::int64_t number);
-    // How many seeks frame() made so far, and how often it fell back to decoding from the start.
+    // How many seeks frame() made so far, how often the first try missed the frame (the index
+    // or the demuxer's seek was off), and how often it fell back to counting from the start.
     std::int64_t seeks() const { return seeks_; }
+    std::int64_t retries() const { return retries_; }
     std::int64_t sequential_fallbacks() const { return sequential_fallbacks_; }
 
 private:
@@ -45,7 +47,7 @@ private:
     bool positioned_ = false;           // the decoder decodes on from a valid start
     std::int64_t last_output_pts_ = 0;  // valid when positioned_ and something came out
     bool any_output_ = false;
-    std::int64_t seeks_ = 0, sequential_fallbacks_ = 0;
+    std::int64_t seeks_ = 0, retries_ = 0, sequential_fallbacks_ = 0;
 };
 
 }  // namespace derenotes

@@ -105,3 +105,16 @@ cdef extern from "derenotes/decoder.hpp" namespace "derenotes" nogil:
         const StreamInfo& info()
         unique_ptr[Frame] next() except +raise_error
         int64_t decode_errors()
+
+cdef extern from "derenotes/frame_index.hpp" namespace "derenotes" nogil:
+    cdef cppclass FrameIndex:
+        int64_t size()
+        int64_t pts(int64_t frame)
+        int64_t duration(int64_t frame)
+        bool key(int64_t frame)
+
+cdef extern from "derenotes/random_access.hpp" namespace "derenotes" nogil:
+    cdef cppclass RandomAccess:
+        RandomAccess(string path, DecoderOptions options) except +raise_error
+        const FrameIndex& index() except +raise_error
+        unique_ptr[Frame] frame(int64_t number) except +raise_error

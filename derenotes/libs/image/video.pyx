@@ -6,7 +6,9 @@ This layer adapts, it does not decode: every FFmpeg call is in cpp/. It releases
 everything that may take time, turns C++ errors into Python exceptions (raise_error) and
 forwards FFmpeg's log to the `derenotes` logger.
 """
+import bisect
 import errno as _errno
+import operator
 import logging
 import os
 import threading
@@ -192,6 +194,7 @@ cdef class VideoReader:
     """
 
     cdef unique_ptr[Decoder] _decoder
+    cdef unique_ptr[RandomAccess] _random  # a decoder of its own, made on first random access
     cdef bytes _encoded_path
     cdef readonly object path
     cdef readonly int stream
@@ -215,13 +218,17 @@ cdef class VideoReader:
         self._time_base = Fraction(info.time_base_num, info.time_base_den)
         self._time_base_seconds = <double>info.time_base_num / info.time_base_den
 
-    cdef _open(self):
-        cdef string path = self._encoded_path
+    cdef DecoderOptions _options(self):
         cdef DecoderOptions options
         options.video_stream = self.stream
         options.threads = self.threads
         options.max_pixels = self.max_pixels or 0
         options.interrupted = _interrupted
+        return options
+
+    cdef _open(self):
+        cdef string path = self._encoded_path
+        cdef DecoderOptions options = self._options()
         cdef unique_ptr[Decoder] decoder
         self._claim()
         try:
@@ -252,11 +259,14 @@ cdef class VideoReader:
     def close(self):
         """Closes the file and frees the decoder; frames already taken stay valid. Idempotent."""
         cdef unique_ptr[Decoder] decoder
+        cdef unique_ptr[RandomAccess] random
         self._claim()
         try:
             decoder.swap(self._decoder)
+            random.swap(self._random)
             with nogil:
                 decoder.reset()  # joins FFmpeg's threads: without the GIL, so they cannot wait on us
+                random.reset()
         finally:
             self._busy = False
             forward_log()
@@ -296,6 +306,110 @@ cdef class VideoReader:
 
     cdef const StreamInfo* _info(self) except NULL:
         return &self._live().info()
+
+    # -----------------------------------------------------------------------------------------
+    # Random access: frames by number (their place in iteration) and by time. A decoder of its
+    # own, so that an iteration in progress goes on undisturbed.
+
+    cdef const FrameIndex* _index(self) except NULL:
+        """The frame index, made on first use: every packet read once, nothing decoded."""
+        self._live()
+        cdef string path = self._encoded_path
+        cdef DecoderOptions options = self._options()
+        cdef const FrameIndex* index
+        self._claim()
+        try:
+            with nogil:
+                if not self._random:
+                    self._random.reset(new RandomAccess(path, options))
+                index = &self._random.get().index()
+        finally:
+            self._busy = False
+            forward_log()
+        return index
+
+    cdef VideoFrame _frame_number(self, int64_t number):
+        cdef unique_ptr[Frame] frame
+        self._claim()
+        try:
+            with nogil:
+                frame = self._random.get().frame(number)
+        finally:
+            self._busy = False
+            forward_log()
+        return _wrap_frame(move(frame), self._time_base, self._time_base_seconds)
+
+    cdef int64_t _frame_number_of(self, index, int64_t count) except -1:
+        """A frame number from an int index, negative ones counting from the end."""
+        cdef int64_t number = operator.index(index)
+        if number < 0:
+            number += count
+        if not 0 <= number < count:
+            raise IndexError(f"frame index {index} out of range: {self.path!r} has {count} frames")
+        return number
+
+    def __len__(self):
+        """The number of frames iterating the reader gives, from the frame index."""
+        return self._index().size()
+
+    def __getitem__(self, key):
+        """reader[i]: frame i (as iteration numbers them; negative counts from the end).
+        reader[a:b:step]: a list of frames."""
+        if isinstance(key, slice):
+            return self.get_frames(range(*key.indices(len(self))))
+        cdef int64_t count = self._index().size()
+        return self._frame_number(self._frame_number_of(key, count))
+
+    def get_frames(self, indices):
+        """The frames of these indices, in the order given (duplicates allowed: the same frame
+        object again). Each stretch of the file is decoded once, in file order, and no decoded
+        frame is held but the ones returned."""
+        cdef int64_t count = self._index().size()
+        numbers = [self._frame_number_of(index, count) for index in indices]
+        frames = {number: self._frame_number(number) for number in sorted(set(numbers))}
+        return [frames[number] for number in numbers]
+
+    @property
+    def keyframes(self):
+        """The indices of the key frames (where decoding can start), from the frame index."""
+        cdef const FrameIndex* index = self._index()
+        return [number for number in range(index.size()) if index.key(number)]
+
+    @property
+    def frame_times(self):
+        """Every frame's time in seconds (its ``frame.time``), from the frame index."""
+        cdef const FrameIndex* index = self._index()
+        return [index.pts(number) * self._time_base_seconds for number in range(index.size())]
+
+    def frame_at(self, seconds):
+        """The frame on screen at this time: the last one whose time is at or before it.
+        IndexError before the first frame's time and from the end of the last frame on."""
+        return self._frame_number(self._frame_number_at(seconds, self.frame_times))
+
+    def frames_at(self, times):
+        """frame_at() for many times, in the order given; decoded as get_frames() does."""
+        frame_times = self.frame_times
+        return self.get_frames([self._frame_number_at(seconds, frame_times) for seconds in times])
+
+    cdef int64_t _frame_number_at(self, seconds, list frame_times) except -1:
+        cdef const FrameIndex* index = self._index()
+        cdef int64_t count = index.size()
+        number = bisect.bisect_right(frame_times, seconds) - 1
+        if number < 0:
+            first = f"{frame_times[0]:.6g} s" if frame_times else "none: the stream has no frames"
+            raise IndexError(f"no frame at {seconds} s in {self.path!r}: the first frame is at {first}")
+        end = frame_times[count - 1] + self._frame_duration(count - 1)
+        if number == count - 1 and seconds >= end:
+            raise IndexError(f"no frame at {seconds} s in {self.path!r}: the last frame ends at {end:.6g} s")
+        return number
+
+    cdef double _frame_duration(self, int64_t number) except? -1:
+        """How long a frame is shown: its packet's duration, else one frame at the average rate."""
+        cdef const FrameIndex* index = self._index()
+        if index.duration(number) > 0:
+            return index.duration(number) * self._time_base_seconds
+        fps = self.fps
+        return 1 / fps if fps else 0
 
     @property
     def width(self):
