@@ -65,7 +65,7 @@ std::unique_ptr<Frame> RandomAccess::frame(std::int64_t number) {
 }
 
 bool RandomAccess::can_decode_forward_to(std::int64_t number) const {
-    if (!positioned_ || !any_output_ || index_->pts(number) <= last_output_pts_) return false;
+    if (!positioned_ || !last_output_pts_ || index_->pts(number) <= *last_output_pts_) return false;
     // Decoding on is exact from wherever the decoder started; it saves work unless a key frame
     // nearer the target lies ahead of the packets read so far.
     const std::optional<PacketInfo>& position = decoder_->last_fed();
@@ -74,7 +74,8 @@ bool RandomAccess::can_decode_forward_to(std::int64_t number) const {
 
 void RandomAccess::seek_to(std::int64_t start) {
     const std::vector<PacketInfo>& packets = index_->packets();
-    positioned_ = any_output_ = false;
+    positioned_ = false;
+    last_output_pts_.reset();
     for (std::int64_t target = start;;) {
         ++seeks_;
         const std::optional<PacketInfo> landed = decoder_->seek(packets[target]);
@@ -98,7 +99,6 @@ std::unique_ptr<Frame> RandomAccess::decode_until(std::int64_t pts) {
         }
         if (!frame->has_pts()) continue;
         last_output_pts_ = frame->pts();
-        any_output_ = true;
         if (frame->pts() == pts) return frame;
         if (frame->pts() > pts) return nullptr;
     }
@@ -106,7 +106,8 @@ std::unique_ptr<Frame> RandomAccess::decode_until(std::int64_t pts) {
 
 std::unique_ptr<Frame> RandomAccess::decode_from_start(std::int64_t number) {
     decoder_ = std::make_unique<Decoder>(path_, options_);
-    positioned_ = any_output_ = false;
+    positioned_ = false;
+    last_output_pts_.reset();
     std::unique_ptr<Frame> frame;
     for (std::int64_t i = 0; i <= number; ++i) {
         frame = decoder_->next();
@@ -114,8 +115,8 @@ std::unique_ptr<Frame> RandomAccess::decode_from_start(std::int64_t number) {
             throw Error(AVERROR_INVALIDDATA, path_,
                         "frame " + std::to_string(number) + " is in the file's index but was not decoded");
     }
-    positioned_ = any_output_ = frame->has_pts();
-    last_output_pts_ = frame->pts();
+    positioned_ = true;
+    if (frame->has_pts()) last_output_pts_ = frame->pts();
     frame->set_index(number);
     return frame;
 }

@@ -44,9 +44,8 @@ private:
     DecoderOptions options_;
     std::unique_ptr<Decoder> decoder_;
     std::optional<FrameIndex> index_;
-    bool positioned_ = false;           // the decoder decodes on from a valid start
-    std::int64_t last_output_pts_ = 0;  // valid when positioned_ and something came out
-    bool any_output_ = false;
+    bool positioned_ = false;                      // the decoder decodes on from a valid start
+    std::optional<std::int64_t> last_output_pts_;  // since it was positioned
     std::int64_t seeks_ = 0, retries_ = 0, sequential_fallbacks_ = 0;
 };
 
