@@ -195,6 +195,7 @@ cdef class VideoReader:
 
     cdef unique_ptr[Decoder] _decoder
     cdef unique_ptr[RandomAccess] _random  # a decoder of its own, made on first random access
+    cdef list _times  # every frame's time from the index, made on first use
     cdef bytes _encoded_path
     cdef readonly object path
     cdef readonly int stream
@@ -378,22 +379,26 @@ cdef class VideoReader:
     @property
     def frame_times(self):
         """Every frame's time in seconds (its ``frame.time``), from the frame index."""
+        return list(self._frame_times())
+
+    cdef list _frame_times(self):
         cdef const FrameIndex* index = self._index()
-        return [index.pts(number) * self._time_base_seconds for number in range(index.size())]
+        if self._times is None:
+            self._times = [index.pts(number) * self._time_base_seconds for number in range(index.size())]
+        return self._times
 
     def frame_at(self, seconds):
         """The frame on screen at this time: the last one whose time is at or before it.
         IndexError before the first frame's time and from the end of the last frame on."""
-        return self._frame_number(self._frame_number_at(seconds, self.frame_times))
+        return self._frame_number(self._frame_number_at(seconds))
 
     def frames_at(self, times):
         """frame_at() for many times, in the order given; decoded as get_frames() does."""
-        frame_times = self.frame_times
-        return self.get_frames([self._frame_number_at(seconds, frame_times) for seconds in times])
+        return self.get_frames([self._frame_number_at(seconds) for seconds in times])
 
-    cdef int64_t _frame_number_at(self, seconds, list frame_times) except -1:
-        cdef const FrameIndex* index = self._index()
-        cdef int64_t count = index.size()
+    cdef int64_t _frame_number_at(self, seconds) except -1:
+        cdef list frame_times = self._frame_times()
+        cdef int64_t count = len(frame_times)
         number = bisect.bisect_right(frame_times, seconds) - 1
         if number < 0:
             first = f"{frame_times[0]:.6g} s" if frame_times else "none: the stream has no frames"
