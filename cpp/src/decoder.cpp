@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "derenotes/log.hpp"
+#include "derenotes/mp4_index.hpp"
 
 namespace derenotes {
 namespace {
@@ -258,12 +259,23 @@ bool Decoder::read_packet() {
     }
 }
 
-std::vector<PacketInfo> Decoder::scan_packets() {
+std::vector<PacketInfo> Decoder::index_packets() {
     return interruptible([this] {
+        std::optional<std::vector<PacketInfo>> from_tables = mp4_packets(format_.get(), format_->streams[info_.stream_index]);
+        const std::size_t to_check = from_tables ? std::min(from_tables->size(), kPacketsCheckedAgainstTables) : 0;
         std::vector<PacketInfo> packets;
         flushing_ = true;  // the decoder must seek before it decodes again
-        for (unsigned rounds = 1; read_packet(); ++rounds) {
+        for (unsigned rounds = 1; (!from_tables || packets.size() < to_check) && read_packet(); ++rounds) {
             if (rounds % 256 == 0) check_interrupt();
+            packets.push_back(describe(packet_.get()));
+            av_packet_unref(packet_.get());
+        }
+        if (!from_tables) return packets;
+        const bool agree = std::equal(packets.begin(), packets.end(), from_tables->begin(), [](const auto& a, const auto& b) {
+            return a.pts == b.pts && a.dts == b.dts && a.pos == b.pos && a.key == b.key && a.discard == b.discard;
+        });
+        if (agree && packets.size() == to_check) return *from_tables;
+        while (read_packet()) {  // the tables say otherwise than the demuxer: believe the demuxer
             packets.push_back(describe(packet_.get()));
             av_packet_unref(packet_.get());
         }

@@ -28,7 +28,7 @@ RandomAccess::RandomAccess(std::string path, DecoderOptions options)
 const FrameIndex& RandomAccess::index() {
     if (!index_) {
         try {
-            index_.emplace(decoder_->scan_packets());
+            index_.emplace(decoder_->index_packets());
         } catch (const std::invalid_argument& why) {
             throw Error(AVERROR_PATCHWELCOME, path_,
                         std::string("cannot index the frames for random access: ") + why.what(),

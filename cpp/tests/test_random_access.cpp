@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "derenotes/mp4_index.hpp"
 #include "derenotes/random_access.hpp"
 
 namespace derenotes {
@@ -58,6 +59,66 @@ INSTANTIATE_TEST_SUITE_P(Samples, RandomAccessOnSample,
                                          "vp9_keyframes.webm", "av1_keyframes.mkv", "h264.ts", "h264_vfr.mkv",
                                          "h264_nocues.mkv", "h264_editlist.mp4", "mjpeg_fullrange.avi",
                                          "nv12_raw.nut", "audio_first.mkv"));
+
+}  // namespace
+}  // namespace derenotes
+
+namespace derenotes {
+namespace {
+
+struct FormatCloser {
+    void operator()(AVFormatContext* format) const { avformat_close_input(&format); }
+};
+
+// The MP4 sample tables describe every packet exactly as the demuxer then returns it.
+class Mp4TablesOnSample : public testing::TestWithParam<const char*> {};
+
+TEST_P(Mp4TablesOnSample, DescribeEveryPacketAsTheDemuxerReadsIt) {
+    AVFormatContext* raw = nullptr;
+    ASSERT_EQ(avformat_open_input(&raw, sample(GetParam()).c_str(), nullptr, nullptr), 0);
+    std::unique_ptr<AVFormatContext, FormatCloser> format(raw);
+    ASSERT_GE(avformat_find_stream_info(format.get(), nullptr), 0);
+    const int video = av_find_best_stream(format.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+    ASSERT_GE(video, 0);
+    const auto from_tables = mp4_packets(format.get(), format->streams[video]);
+    ASSERT_TRUE(from_tables.has_value());
+
+    std::vector<PacketInfo> read;
+    AVPacket* packet = av_packet_alloc();
+    while (av_read_frame(format.get(), packet) >= 0) {
+        if (packet->stream_index == video)
+            read.push_back({packet->pts, packet->dts, packet->duration, packet->pos, (packet->flags & AV_PKT_FLAG_KEY) != 0,
+                            (packet->flags & AV_PKT_FLAG_DISCARD) != 0});
+        av_packet_unref(packet);
+    }
+    av_packet_free(&packet);
+    ASSERT_EQ(from_tables->size(), read.size());
+    for (std::size_t i = 0; i < read.size(); ++i) {
+        const PacketInfo& a = (*from_tables)[i];
+        const PacketInfo& b = read[i];
+        EXPECT_EQ(a.pts, b.pts) << i;
+        EXPECT_EQ(a.dts, b.dts) << i;
+        EXPECT_EQ(a.pos, b.pos) << i;
+        EXPECT_EQ(a.key, b.key) << i;
+        EXPECT_EQ(a.discard, b.discard) << i;
+        if (i + 1 < read.size()) EXPECT_EQ(a.duration, b.duration) << i;
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Samples, Mp4TablesOnSample,
+                         testing::Values("h264_bframes.mp4", "hevc_10bit.mp4", "h264_opengop.mp4", "hevc_opengop.mp4",
+                                         "rgba_png.mov", "h264_editlist.mp4"));
+
+TEST(Mp4Tables, AreOnlyForMp4AndMov) {
+    for (const char* name : {"vp9_keyframes.webm", "h264.ts", "h264_nocues.mkv"}) {
+        AVFormatContext* raw = nullptr;
+        ASSERT_EQ(avformat_open_input(&raw, sample(name).c_str(), nullptr, nullptr), 0);
+        std::unique_ptr<AVFormatContext, FormatCloser> format(raw);
+        ASSERT_GE(avformat_find_stream_info(format.get(), nullptr), 0);
+        const int video = av_find_best_stream(format.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+        EXPECT_FALSE(mp4_packets(format.get(), format->streams[video]).has_value()) << name;
+    }
+}
 
 }  // namespace
 }  // namespace derenotes

@@ -51,9 +51,10 @@ public:
     // Packets the decoder rejected as damaged so far (decoding went on after each).
     std::int64_t decode_errors() const { return decode_errors_; }
 
-    // Random access (see RandomAccess). Reads every remaining packet of the stream without
-    // decoding; the decoder must then seek before it decodes again.
-    std::vector<PacketInfo> scan_packets();
+    // Random access (see RandomAccess). Every packet of the stream in decode order, without
+    // decoding: from an MP4's sample tables when the first packets read agree with them, else by
+    // reading them all. Call before decoding; the decoder must then seek before it decodes.
+    std::vector<PacketInfo> index_packets();
     // Seeks so that decoding resumes at `start` (a key packet) or before it, as far as the
     // demuxer can tell: returns the first packet there (fed to the decoder next), or nothing
     // at the end of the file. The caller checks where it landed and seeks earlier if need be.
@@ -83,6 +84,9 @@ private:
     // Frames made from packets the demuxer flagged as corrupt are reported corrupt.
     void remember_corrupt_packet(const AVPacket* packet);
     bool from_corrupt_packet(const AVFrame* frame);  // forgets the packet once matched
+
+    // The first packets index_packets() reads to check an MP4's sample tables against the demuxer.
+    static constexpr std::size_t kPacketsCheckedAgainstTables = 64;
 
     std::string path_;
     DecoderOptions options_;
