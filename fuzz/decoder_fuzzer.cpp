@@ -1,7 +1,8 @@
 // libFuzzer target: the input bytes as a media file, decoded by derenotes::Decoder, every plane
-// of every frame read according to our own layout description. Built with AddressSanitizer and
-// UndefinedBehaviorSanitizer (`make fuzz`): an out-of-bounds plane description, a leak, undefined
-// behaviour or any exception other than derenotes::Error is a crash.
+// of every frame read according to our own layout description, then a few frames by random
+// access. Built with AddressSanitizer and UndefinedBehaviorSanitizer (`make fuzz`): an
+// out-of-bounds plane description, a leak, undefined behaviour or any exception other than
+// derenotes::Error is a crash.
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 
 #include "derenotes/decoder.hpp"
 #include "derenotes/log.hpp"
+#include "derenotes/random_access.hpp"
 
 namespace {
 
@@ -80,6 +82,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
     } catch (const derenotes::Error&) {
         // What bad input is meant to produce.
+    }
+    try {
+        // Random access: the frame index (an MP4's sample tables are parsed here) and seeks.
+        derenotes::RandomAccess random("/proc/self/fd/" + std::to_string(fd), options);
+        const std::int64_t frames = random.size();
+        for (std::int64_t number : {frames / 2, std::int64_t{0}, frames - 1}) {
+            if (number < 0 || number >= frames) continue;
+            read_planes(*random.frame(number));
+        }
+    } catch (const derenotes::Error&) {
     }
     derenotes::log::drain(nullptr);  // as the bindings do after each call
     return 0;

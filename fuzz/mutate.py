@@ -124,7 +124,7 @@ def make_input(seed, index, samples):
 
 def decode(path):
     """What a user does with a file: decode, read every plane as raw bytes, as the shaped view
-    and as NumPy arrays (the copies make every byte of them be read)."""
+    and as NumPy arrays (the copies make every byte of them be read); then random access."""
     import derenotes
 
     with derenotes.VideoReader(path, threads=1, max_pixels=MAX_PIXELS) as reader:
@@ -134,6 +134,9 @@ def decode(path):
                 memoryview(plane).tobytes()
             for array in frame.arrays:
                 array.tobytes()
+        count = len(reader)  # random access: the frame index and a few seeks
+        for frame in reader.get_frames(sorted({0, count // 2, count - 1}) if count else []):
+            bytes(frame.planes[0])
 
 
 def run_child(path, timeout):
