@@ -43,8 +43,9 @@ cpp-test: system-packages
 pytest: build
 	$(VENV)/bin/pytest -q
 
-# Benchmarks against a C++ loop, PyAV, OpenCV, decord (and torchcodec where it imports): writes
-# bench/RESULTS.md and bench/results.png. Takes about a quarter of an hour, most of it the first time.
+# Decoding and random-access benchmarks against C++ programs over FFmpeg, PyAV, OpenCV, decord (and
+# torchcodec where it imports): writes bench/RESULTS.md and bench/results.png. Takes about a quarter of
+# an hour (random access about two minutes of it), most of it the first time.
 bench: build
 	$(PY) -m pip install -q -r bench/requirements.txt || echo "some benchmark libraries did not install; their methods are skipped"
 	$(PY) bench/bench.py

@@ -23,7 +23,19 @@ def test_quick_benchmark_runs_and_reports(tmp_path):
         assert len(frames) == 1 and frames.pop() > 0  # every method saw every frame
     assert report["memory"]["frames"] == 1000
     assert report["threads"]["speedup"] > 0
-    assert [t["target"][:2] for t in report["targets"]] == ["1.", "1.", "1.", "1.", "2.", "3.", "3.", "4."]
+    random_access = report["random_access"]
+    runs = random_access["runs"]
+    for method in ("C++ seek+decode", "derenotes get_frames", "derenotes reader[i]", "C++ open + middle frame",
+                   "derenotes open + middle frame"):
+        assert runs[method] and all(run["seconds"] > 0 for run in runs[method])
+    # The same pixels as the C++ program, frame by frame in the order asked.
+    expected = runs["C++ seek+decode"][0]["y_md5"]
+    assert len(set(expected)) == len(random_access["frame_numbers"]) == 10  # ten different pictures
+    for method in ("derenotes get_frames", "derenotes reader[i]"):
+        assert all(run["y_md5"] == expected for run in runs[method])
+    assert runs["derenotes open + middle frame"][0]["y_md5"] == runs["C++ open + middle frame"][0]["y_md5"]
+    assert [t["target"][:2] for t in report["targets"]] == ["1.", "1.", "1.", "1.", "2.", "3.", "3.", "4.",
+                                                            "5.", "5.", "5.", "5."]
     results_md = (tmp_path / "RESULTS.md").read_text()
     assert "| target | measured | met |" in results_md
     assert "Targets:" in result.stdout
