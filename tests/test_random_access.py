@@ -94,3 +94,15 @@ def test_random_access_after_close_is_refused():
         reader[0]
     with pytest.raises(ValueError, match="closed"):
         len(reader)
+
+
+def test_iteration_after_random_access_starts_from_the_first_frame():
+    # Random access took the reader's unused decoder: iteration opens another, from the top.
+    path = SAMPLES / "hevc_opengop.mp4"
+    expected = sequential(path)
+    with derenotes.VideoReader(path) as reader:
+        assert reader[70].index == 70 and len(reader) == len(expected)
+        assert (reader.width, reader.height, reader.codec, reader.decode_errors) == (160, 120, "hevc", 0)
+        assert next(reader).index == 0
+        assert [hashlib.sha1(frame_bytes(frame)).hexdigest() for frame in reader] == [d for _, _, d in expected]
+        assert reader[119].index == 119

@@ -22,8 +22,10 @@ std::int64_t previous_key(const FrameIndex& index, std::int64_t number) {
 
 }  // namespace
 
-RandomAccess::RandomAccess(std::string path, DecoderOptions options)
-    : path_(std::move(path)), options_(options), decoder_(std::make_unique<Decoder>(path_, options_)) {}
+RandomAccess::RandomAccess(std::string path, DecoderOptions options, std::unique_ptr<Decoder> unused)
+    : path_(std::move(path)), options_(options), decoder_(std::move(unused)) {
+    if (!decoder_) decoder_ = std::make_unique<Decoder>(path_, options_);
+}
 
 const FrameIndex& RandomAccess::index() {
     if (!index_) {

@@ -14,8 +14,9 @@ namespace derenotes {
 
 class RandomAccess {
 public:
-    // Opens a decoder of its own: random access never disturbs another decoder's iteration.
-    RandomAccess(std::string path, DecoderOptions options);
+    // Opens a decoder of its own, or takes `unused`, one opened on the same file with the same
+    // options that has not decoded yet: random access never disturbs another decoder's iteration.
+    RandomAccess(std::string path, DecoderOptions options, std::unique_ptr<Decoder> unused = nullptr);
 
     // The frame index, built on first use by reading every packet once (no decoding).
     const FrameIndex& index();

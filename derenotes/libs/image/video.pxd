@@ -116,5 +116,6 @@ cdef extern from "derenotes/frame_index.hpp" namespace "derenotes" nogil:
 cdef extern from "derenotes/random_access.hpp" namespace "derenotes" nogil:
     cdef cppclass RandomAccess:
         RandomAccess(string path, DecoderOptions options) except +raise_error
+        RandomAccess(string path, DecoderOptions options, unique_ptr[Decoder] unused) except +raise_error
         const FrameIndex& index() except +raise_error
         unique_ptr[Frame] frame(int64_t number) except +raise_error

@@ -193,8 +193,10 @@ cdef class VideoReader:
     Use it as a context manager, or call close(); frames and their planes stay valid after.
     """
 
-    cdef unique_ptr[Decoder] _decoder
-    cdef unique_ptr[RandomAccess] _random  # a decoder of its own, made on first random access
+    cdef unique_ptr[Decoder] _decoder  # iteration's; empty after random access took it unused
+    cdef unique_ptr[RandomAccess] _random  # made on first random access
+    cdef StreamInfo _stream_info  # copied at open: the reader keeps it whoever has the decoder
+    cdef bint _closed
     cdef list _times  # every frame's time from the index, made on first use
     cdef bytes _encoded_path
     cdef readonly object path
@@ -215,7 +217,7 @@ cdef class VideoReader:
             raise ValueError(f"max_pixels must be positive or None, not {max_pixels!r}")
         self.max_pixels = max_pixels
         self._open()
-        cdef const StreamInfo* info = &self._decoder.get().info()
+        cdef const StreamInfo* info = &self._stream_info
         self._time_base = Fraction(info.time_base_num, info.time_base_den)
         self._time_base_seconds = <double>info.time_base_num / info.time_base_den
 
@@ -240,6 +242,7 @@ cdef class VideoReader:
         finally:
             self._busy = False
             forward_log()
+        self._stream_info = self._decoder.get().info()
         self._started = False
 
     cdef inline int _claim(self) except -1:
@@ -251,11 +254,17 @@ cdef class VideoReader:
         self._busy = True
         return 0
 
-    cdef inline Decoder* _live(self) except NULL:
-        cdef Decoder* decoder = self._decoder.get()
-        if decoder == NULL:
+    cdef inline int _check_open(self) except -1:
+        if self._closed:
             raise ValueError(f"I/O operation on a closed VideoReader ({self.path!r})")
-        return decoder
+        return 0
+
+    cdef Decoder* _iteration_decoder(self) except NULL:
+        """The decoder iteration uses, opened anew if random access took the first one."""
+        self._check_open()
+        if not self._decoder:
+            self._open()
+        return self._decoder.get()
 
     def close(self):
         """Closes the file and frees the decoder; frames already taken stay valid. Idempotent."""
@@ -263,6 +272,7 @@ cdef class VideoReader:
         cdef unique_ptr[RandomAccess] random
         self._claim()
         try:
+            self._closed = True
             decoder.swap(self._decoder)
             random.swap(self._random)
             with nogil:
@@ -274,10 +284,10 @@ cdef class VideoReader:
 
     @property
     def closed(self):
-        return self._decoder.get() == NULL
+        return self._closed
 
     def __enter__(self):
-        self._live()
+        self._check_open()
         return self
 
     def __exit__(self, *exc_info):
@@ -285,13 +295,13 @@ cdef class VideoReader:
         return False
 
     def __iter__(self):
-        self._live()
-        if self._started:
+        self._check_open()
+        if self._started or not self._decoder:
             self._open()  # reopening is exact for every format, unlike seeking to the start
         return self
 
     def __next__(self):
-        cdef Decoder* decoder = self._live()
+        cdef Decoder* decoder = self._iteration_decoder()
         cdef unique_ptr[Frame] frame
         self._claim()
         self._started = True
@@ -306,23 +316,29 @@ cdef class VideoReader:
         return _wrap_frame(move(frame), self._time_base, self._time_base_seconds)
 
     cdef const StreamInfo* _info(self) except NULL:
-        return &self._live().info()
+        self._check_open()
+        return &self._stream_info
 
     # -----------------------------------------------------------------------------------------
     # Random access: frames by number (their place in iteration) and by time. A decoder of its
-    # own, so that an iteration in progress goes on undisturbed.
+    # own, so that an iteration in progress goes on undisturbed: the reader's own if no frame
+    # was taken from it yet (opening a second one would cost more than the index itself).
 
     cdef const FrameIndex* _index(self) except NULL:
-        """The frame index, made on first use: every packet read once, nothing decoded."""
-        self._live()
+        """The frame index, made on first use from the packets' descriptions, nothing decoded."""
+        self._check_open()
         cdef string path = self._encoded_path
         cdef DecoderOptions options = self._options()
         cdef const FrameIndex* index
+        cdef bint take_unused = self._decoder and not self._started
         self._claim()
         try:
             with nogil:
                 if not self._random:
-                    self._random.reset(new RandomAccess(path, options))
+                    if take_unused:
+                        self._random.reset(new RandomAccess(path, options, move(self._decoder)))
+                    else:
+                        self._random.reset(new RandomAccess(path, options))
                 index = &self._random.get().index()
         finally:
             self._busy = False
@@ -444,7 +460,7 @@ cdef class VideoReader:
     @property
     def time_base(self):
         """The unit of frame.pts, in seconds, as a Fraction."""
-        self._live()
+        self._check_open()
         return self._time_base
 
     @property
@@ -471,10 +487,11 @@ cdef class VideoReader:
     @property
     def decode_errors(self):
         """How many packets or frames the decoder rejected as damaged in this iteration."""
-        return self._live().decode_errors()
+        self._check_open()
+        return self._decoder.get().decode_errors() if self._decoder else 0
 
     def __repr__(self):
-        if self.closed:
+        if self._closed:
             return f"<derenotes.VideoReader {self.path!r} closed>"
         return (f"<derenotes.VideoReader {self.path!r} {self.codec} {self.pix_fmt} "
                 f"{self.width}x{self.height}>")
