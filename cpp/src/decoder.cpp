@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <type_traits>
 
 #include "derenotes/log.hpp"
@@ -261,24 +262,28 @@ bool Decoder::read_packet() {
 
 std::vector<PacketInfo> Decoder::index_packets() {
     return interruptible([this] {
-        std::optional<std::vector<PacketInfo>> from_tables = mp4_packets(format_.get(), format_->streams[info_.stream_index]);
-        const std::size_t to_check = from_tables ? std::min(from_tables->size(), kPacketsCheckedAgainstTables) : 0;
-        std::vector<PacketInfo> packets;
         flushing_ = true;  // the decoder must seek before it decodes again
-        for (unsigned rounds = 1; (!from_tables || packets.size() < to_check) && read_packet(); ++rounds) {
-            if (rounds % 256 == 0) check_interrupt();
-            packets.push_back(describe(packet_.get()));
-            av_packet_unref(packet_.get());
+        std::vector<PacketInfo> packets;
+        // Reads packets until `count` are described (or the end), asking for interrupts now and then.
+        const auto read_until = [&](std::size_t count) {
+            for (unsigned rounds = 1; packets.size() < count && read_packet(); ++rounds) {
+                if (rounds % 256 == 0) check_interrupt();
+                packets.push_back(describe(packet_.get()));
+                av_packet_unref(packet_.get());
+            }
+        };
+        std::optional<std::vector<PacketInfo>> from_tables = mp4_packets(format_.get(), format_->streams[info_.stream_index]);
+        if (from_tables) {
+            const std::size_t to_check = std::min(from_tables->size(), kPacketsCheckedAgainstTables);
+            read_until(to_check);
+            const bool agree = packets.size() == to_check &&
+                               std::equal(packets.begin(), packets.end(), from_tables->begin(), [](const auto& a, const auto& b) {
+                                   return a.pts == b.pts && a.dts == b.dts && a.pos == b.pos && a.key == b.key &&
+                                          a.discard == b.discard;
+                               });
+            if (agree) return std::move(*from_tables);
         }
-        if (!from_tables) return packets;
-        const bool agree = std::equal(packets.begin(), packets.end(), from_tables->begin(), [](const auto& a, const auto& b) {
-            return a.pts == b.pts && a.dts == b.dts && a.pos == b.pos && a.key == b.key && a.discard == b.discard;
-        });
-        if (agree && packets.size() == to_check) return *from_tables;
-        while (read_packet()) {  // the tables say otherwise than the demuxer: believe the demuxer
-            packets.push_back(describe(packet_.get()));
-            av_packet_unref(packet_.get());
-        }
+        read_until(SIZE_MAX);  // no tables, or they say otherwise than the demuxer: believe the demuxer
         return packets;
     });
 }
