@@ -190,6 +190,9 @@ cdef class VideoReader:
         video; None leaves only FFmpeg's own limit (about 2**28 pixels).
 
     Iterating yields every frame; each new ``for`` loop starts again from the first frame.
+    Random access gives the same frames by their number or time, exactly: len(reader),
+    reader[i], reader[a:b:step], get_frames(indices), frame_at(seconds), frames_at(times),
+    keyframes, frame_times.
     Use it as a context manager, or call close(); frames and their planes stay valid after.
     """
 
