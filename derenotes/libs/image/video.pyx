@@ -11,6 +11,7 @@ import errno as _errno
 import operator
 import logging
 import os
+import sys
 import threading
 from fractions import Fraction
 
@@ -27,10 +28,12 @@ from cpython.buffer cimport (
 from cpython.bytes cimport PyBytes_FromStringAndSize
 from cpython.exc cimport PyErr_Occurred
 from cpython.object cimport PyObject, PyTypeObject
-from cpython.ref cimport Py_INCREF
+from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_IsValid, PyCapsule_New
+from cpython.ref cimport Py_INCREF, Py_XDECREF
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
 from libc.stddef cimport size_t
-from libc.stdint cimport int64_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
+from libc.stdlib cimport calloc, free
 from libcpp cimport bool
 from libcpp.memory cimport unique_ptr
 from libcpp.string cimport string
@@ -835,6 +838,175 @@ cdef class _Plane:
     # asking for plain bytes, which would make numpy.frombuffer fail on padded planes. Each
     # export holds a _FrameExport instead (view.obj), which counts it while it lives.
 
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        """The image-shaped view as a DLPack capsule, for numpy.from_dlpack, torch.from_dlpack
+        and the like: no copy, the frame kept alive and the export counted as a view while the
+        tensor lives, marked read-only when the decoder still uses the frame (DLPack 1.0)."""
+        if stream is not None:
+            raise BufferError("a plane is in CPU memory: __dlpack__ takes no stream")
+        if dl_device is not None and tuple(dl_device) != (kDLCPU, 0):
+            raise BufferError(f"a plane is in CPU memory, device (1, 0), not {tuple(dl_device)}")
+        if copy:
+            raise BufferError("planes are exported without copying: for a copy use numpy.array(plane)")
+        cdef bint versioned = max_version is not None and max_version[0] >= 1
+        return _dlpack_capsule(self, versioned)
+
+    def __dlpack_device__(self):
+        return (kDLCPU, 0)
+
     def __repr__(self):
         return (f"<derenotes._Plane {self.index} of frame {self.frame.index}: shape={self.shape} "
                 f"format={self.format!r} linesize={self.linesize}>")
+
+
+# ---------------------------------------------------------------------------------------------
+# DLPack (_Plane.__dlpack__): the tensor describes the image-shaped view of the buffer protocol,
+# with strides in items, and holds an export token as a buffer view does.
+
+cdef extern from "derenotes/dlpack.h" nogil:
+    ctypedef struct DLPackVersion:
+        uint32_t major, minor
+    ctypedef enum DLDeviceType:
+        kDLCPU
+    ctypedef struct DLDevice:
+        DLDeviceType device_type
+        int32_t device_id
+    enum:
+        kDLUInt
+        kDLFloat
+        DLPACK_MAJOR_VERSION
+        DLPACK_MINOR_VERSION
+    uint64_t DLPACK_FLAG_BITMASK_READ_ONLY
+    ctypedef struct DLDataType:
+        uint8_t code
+        uint8_t bits
+        uint16_t lanes
+    ctypedef struct DLTensor:
+        void* data
+        DLDevice device
+        int32_t ndim
+        DLDataType dtype
+        int64_t* shape
+        int64_t* strides
+        uint64_t byte_offset
+    ctypedef struct DLManagedTensor:
+        DLTensor dl_tensor
+        void* manager_ctx
+        void (*deleter)(DLManagedTensor*) noexcept nogil
+    ctypedef struct DLManagedTensorVersioned:
+        DLPackVersion version
+        void* manager_ctx
+        void (*deleter)(DLManagedTensorVersioned*) noexcept nogil
+        uint64_t flags
+        DLTensor dl_tensor
+
+
+cdef struct _DLPackPlane:
+    # One allocation per export: the managed tensor in the layout the consumer asked for, the
+    # shape and strides it points to, and a strong reference to the plane's export token.
+    DLManagedTensorVersioned versioned
+    DLManagedTensor legacy
+    int64_t shape[3]
+    int64_t strides[3]
+    PyObject* token
+
+
+cdef char _NATIVE_ORDER = b'<' if sys.byteorder == "little" else b'>'
+
+
+cdef void _release_dlpack_plane(_DLPackPlane* export) noexcept nogil:
+    # Consumers call deleters from any thread, with or without the GIL.
+    with gil:
+        Py_XDECREF(export.token)
+    free(export)
+
+
+cdef void _delete_versioned(DLManagedTensorVersioned* tensor) noexcept nogil:
+    _release_dlpack_plane(<_DLPackPlane*>tensor.manager_ctx)
+
+
+cdef void _delete_legacy(DLManagedTensor* tensor) noexcept nogil:
+    _release_dlpack_plane(<_DLPackPlane*>tensor.manager_ctx)
+
+
+# A capsule no consumer took (they rename it "used_...") still owns its tensor.
+cdef void _versioned_capsule_died(object capsule) noexcept:
+    if PyCapsule_IsValid(capsule, b"dltensor_versioned"):
+        _delete_versioned(<DLManagedTensorVersioned*>PyCapsule_GetPointer(capsule, b"dltensor_versioned"))
+
+
+cdef void _legacy_capsule_died(object capsule) noexcept:
+    if PyCapsule_IsValid(capsule, b"dltensor"):
+        _delete_legacy(<DLManagedTensor*>PyCapsule_GetPointer(capsule, b"dltensor"))
+
+
+cdef DLDataType _dlpack_dtype(_Plane plane) except *:
+    cdef const string* format = &plane._layout.format
+    cdef char order = format[0][0]
+    cdef char code = format[0][format.size() - 1]
+    if (order == b'<' or order == b'>') and order != _NATIVE_ORDER:
+        raise BufferError(f"plane {plane.index} holds {_text(format[0])!r} items, not in this machine's byte "
+                          "order, which DLPack cannot describe: use the buffer protocol (numpy.asarray)")
+    cdef DLDataType dtype
+    dtype.lanes = 1
+    dtype.bits = 8 * plane._layout.itemsize
+    if code in b"BHIQ":
+        dtype.code = kDLUInt
+    elif code in b"efd":
+        dtype.code = kDLFloat
+    else:
+        raise BufferError(f"no DLPack type for item format {_text(format[0])!r}")
+    return dtype
+
+
+cdef object _dlpack_capsule(_Plane plane, bint versioned):
+    cdef Frame* frame = plane.frame._frame.get()
+    cdef const PlaneLayout* layout = plane._layout
+    cdef bint writable = frame.is_writable()
+    if not writable and not versioned:
+        raise BufferError(
+            f"plane {plane.index} of frame {plane.frame.index} is read-only (the decoder still uses it), "
+            "and DLPack before 1.0 cannot say so: use a consumer that asks for DLPack 1.0 (NumPy 2 "
+            "does) or call frame.make_writable() first")
+    cdef DLDataType dtype = _dlpack_dtype(plane)
+    cdef PlaneSpan span = frame.span(plane.index)
+    cdef Py_ssize_t shape[3]
+    cdef Py_ssize_t strides[3]
+    _fill_view(layout, span, shape, strides)
+    for d in range(layout.ndim):
+        if strides[d] % layout.itemsize:
+            raise BufferError(f"plane {plane.index}'s rows are {strides[d]} bytes apart, not a whole number of "
+                              f"{layout.itemsize}-byte items, which DLPack needs: use the buffer protocol")
+
+    cdef _DLPackPlane* export = <_DLPackPlane*>calloc(1, sizeof(_DLPackPlane))
+    if export == NULL:
+        raise MemoryError()
+    for d in range(layout.ndim):
+        export.shape[d] = shape[d]
+        export.strides[d] = strides[d] // layout.itemsize
+    cdef DLTensor* tensor = &export.versioned.dl_tensor if versioned else &export.legacy.dl_tensor
+    tensor.data = span.first_row
+    tensor.device.device_type = kDLCPU
+    tensor.device.device_id = 0
+    tensor.ndim = layout.ndim
+    tensor.dtype = dtype
+    tensor.shape = export.shape
+    tensor.strides = export.strides
+    tensor.byte_offset = 0
+    token = _FrameExport.track(plane.frame)
+    Py_INCREF(token)
+    export.token = <PyObject*>token
+    try:
+        if versioned:
+            export.versioned.version.major = DLPACK_MAJOR_VERSION
+            export.versioned.version.minor = DLPACK_MINOR_VERSION
+            export.versioned.manager_ctx = export
+            export.versioned.deleter = _delete_versioned
+            export.versioned.flags = 0 if writable else DLPACK_FLAG_BITMASK_READ_ONLY
+            return PyCapsule_New(&export.versioned, b"dltensor_versioned", _versioned_capsule_died)
+        export.legacy.manager_ctx = export
+        export.legacy.deleter = _delete_legacy
+        return PyCapsule_New(&export.legacy, b"dltensor", _legacy_capsule_died)
+    except BaseException:
+        _release_dlpack_plane(export)
+        raise
