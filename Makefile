@@ -102,7 +102,7 @@ build/fuzz/decoder_fuzzer: fuzz/decoder_fuzzer.cpp $(wildcard cpp/src/*.cpp cpp/
                            | fuzz-packages
 	mkdir -p build/fuzz
 	clang++ -std=c++17 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	  -Icpp/include $(filter %.cpp,$^) $$(pkg-config --cflags --libs libavformat libavcodec libavutil) -o $@
+	  -Icpp/include $(filter %.cpp,$^) $$(pkg-config --cflags --libs libavformat libavcodec libavutil libswscale) -o $@
 
 # The sanitized extension alone, in build/asan-tree (for `make asan` and `make fuzz`).
 asan-build: system-packages $(VENV)/.installed

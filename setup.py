@@ -1,5 +1,5 @@
 """Builds the one extension module: derenotes/libs/image/video.pyx plus the C++ core in cpp/src,
-linked against FFmpeg's libavformat, libavcodec and libavutil found with pkg-config, and built
+linked against FFmpeg's libavformat, libavcodec, libavutil and libswscale found with pkg-config, and built
 against NumPy's C API (for VideoFrame.arrays)."""
 import glob
 import os
@@ -9,10 +9,10 @@ import sys
 
 from setuptools import Extension, setup
 
-FFMPEG_LIBRARIES = ["libavformat", "libavcodec", "libavutil"]
+FFMPEG_LIBRARIES = ["libavformat", "libavcodec", "libavutil", "libswscale"]
 MISSING_FFMPEG = """
 derenotes needs FFmpeg's development files (headers and pkg-config files) to build.
-On Debian or Ubuntu:  sudo apt-get install pkg-config libavformat-dev libavcodec-dev libavutil-dev
+On Debian or Ubuntu:  sudo apt-get install pkg-config libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
 (or run `make demo`, which installs them). pkg-config said:
 {}"""
 

@@ -14,5 +14,5 @@ def test_missing_ffmpeg_development_files_are_named(tmp_path):
                              "--build-temp", str(tmp_path / "tmp")],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
-    assert "apt-get install pkg-config libavformat-dev libavcodec-dev libavutil-dev" in result.stderr
+    assert "apt-get install pkg-config libavformat-dev libavcodec-dev libavutil-dev libswscale-dev" in result.stderr
     assert "libavformat" in result.stderr  # pkg-config's own words follow

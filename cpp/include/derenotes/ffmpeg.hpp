@@ -8,6 +8,7 @@ extern "C" {
 #include <libavutil/frame.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
+#include <libswscale/swscale.h>
 }
 
 #include <memory>
@@ -31,6 +32,9 @@ AVFrame* alloc_frame();
 struct FrameDeleter {
     void operator()(AVFrame* frame) const noexcept;
 };
+struct ScaleContextDeleter {
+    void operator()(SwsContext* context) const { sws_freeContext(context); }
+};
 struct PacketDeleter {
     void operator()(AVPacket* packet) const { av_packet_free(&packet); }
 };
@@ -40,6 +44,7 @@ using FormatContextPtr = std::unique_ptr<AVFormatContext, FormatContextDeleter>;
 using CodecContextPtr = std::unique_ptr<AVCodecContext, CodecContextDeleter>;
 using FramePtr = std::unique_ptr<AVFrame, FrameDeleter>;
 using PacketPtr = std::unique_ptr<AVPacket, PacketDeleter>;
+using ScaleContextPtr = std::unique_ptr<SwsContext, ScaleContextDeleter>;
 
 // Whether FFmpeg flagged the frame as a key frame (FFmpeg 6.1 moved this into frame->flags).
 inline bool frame_is_key(const AVFrame* frame) {

@@ -35,6 +35,7 @@ public:
     std::int64_t index() const { return index_; }
     void set_index(std::int64_t index) { index_ = index; }  // random access knows better than a count
     bool key_frame() const { return frame_is_key(frame_.get()); }
+    const AVFrame* av_frame() const { return frame_.get(); }  // for conversions (converter.hpp)
     char picture_type() const;
     // FFmpeg flagged the frame as corrupt, or the decoder rejected input since the previous frame.
     bool corrupt() const;

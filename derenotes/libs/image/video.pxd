@@ -119,3 +119,9 @@ cdef extern from "derenotes/random_access.hpp" namespace "derenotes" nogil:
         RandomAccess(string path, DecoderOptions options, unique_ptr[Decoder] unused) except +raise_error
         const FrameIndex& index() except +raise_error
         unique_ptr[Frame] frame(int64_t number) except +raise_error
+
+cdef extern from "derenotes/converter.hpp" namespace "derenotes" nogil:
+    int pixel_format_named(const string& name) except +raise_error
+    int scale_flags_named(const string& flags) except +raise_error
+    void convert_frame(const Frame& frame, int format, int width, int height, int flags, uint8_t* const* data,
+                       const int* linesize) except +raise_error

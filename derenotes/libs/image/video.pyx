@@ -617,9 +617,91 @@ cdef class VideoFrame:
         with nogil:
             frame.make_writable()
 
+    def to_ndarray(self, format="rgb24", *, width=None, height=None, out=None, sws_flags=""):
+        """The frame converted with libswscale, as the ffmpeg CLI converts it (``-pix_fmt
+        format``, ``-vf scale=width:height``, ``-sws_flags``): the frame's colour matrix and
+        range, bicubic scaling unless sws_flags says otherwise.
+
+        format: rgb24, bgr24, rgba, bgra -> (H, W, channels) uint8; rgb48le -> (H, W, 3) uint16;
+            gray -> (H, W) uint8; gray16le -> (H, W) uint16; yuv444p -> (3, H, W) uint8.
+        out: an array of that shape and dtype to write into, C-contiguous or with strided rows
+            (and planes); checked before any work. The GIL is released while converting.
+        """
+        if format not in _CONVERSIONS:
+            raise ValueError(f"cannot convert to {format!r}: to_ndarray converts to {', '.join(_CONVERSIONS)}")
+        channels, dtype_code, planar = _CONVERSIONS[format]
+        cdef int out_width = self._frame.get().width() if width is None else width
+        cdef int out_height = self._frame.get().height() if height is None else height
+        if out_width <= 0 or out_height <= 0:
+            raise ValueError(f"width and height must be positive, not {out_width}x{out_height}")
+        shape = ((channels, out_height, out_width) if planar else
+                 (out_height, out_width, channels) if channels else (out_height, out_width))
+        if _ITEM_DTYPES is None:
+            _import_numpy()
+        import numpy
+        if out is None:
+            out = numpy.empty(shape, dtype_code)
+        else:
+            _check_out(out, shape, numpy.dtype(dtype_code), planar)
+        cdef uint8_t* data[4]
+        cdef int linesize[4]
+        cdef size_t base = out.ctypes.data
+        cdef Py_ssize_t plane_stride = out.strides[0] if planar else 0
+        cdef int row_stride = out.strides[1] if planar else out.strides[0]
+        cdef int plane
+        for plane in range(4):
+            data[plane] = NULL
+            linesize[plane] = 0
+        for plane in range(channels if planar else 1):
+            data[plane] = <uint8_t*>(base + plane * plane_stride)
+            linesize[plane] = row_stride
+        cdef int pixel_format = pixel_format_named(format.encode())
+        cdef int flags = scale_flags_named(sws_flags.encode())
+        cdef Frame* frame = self._frame.get()
+        with nogil:
+            convert_frame(frame[0], pixel_format, out_width, out_height, flags, data, linesize)
+        return out
+
     def __repr__(self):
         return (f"<derenotes.VideoFrame index={self.index} pts={self.pts} {self.pix_fmt} "
                 f"{self.width}x{self.height} {self.pict_type}>")
+
+
+# to_ndarray's formats: (channels, NumPy dtype, planar). Packed formats are (H, W[, channels]),
+# planar ones (channels, H, W).
+_CONVERSIONS = {
+    "rgb24": (3, "u1", False), "bgr24": (3, "u1", False), "rgba": (4, "u1", False), "bgra": (4, "u1", False),
+    "gray": (0, "u1", False), "gray16le": (0, "<u2", False), "rgb48le": (3, "<u2", False),
+    "yuv444p": (3, "u1", True),
+}
+
+
+cdef _check_out(out, tuple shape, dtype, bint planar):
+    """An out= array fit for swscale to write into: the shape and dtype asked, writable, items
+    packed within each row, rows (and planes) apart by at least their size, none reversed."""
+    import numpy
+    if not isinstance(out, numpy.ndarray):
+        raise ValueError(f"out must be a numpy.ndarray, not {type(out).__name__}")
+    if out.shape != shape or out.dtype != dtype:
+        raise ValueError(f"out must have shape {shape} and dtype {dtype}, not {out.shape} and {out.dtype}")
+    if not out.flags.writeable:
+        raise ValueError("out is read-only")
+    # Per dimension from the innermost: the smallest stride that keeps items, rows and planes apart.
+    needed = []
+    size = dtype.itemsize
+    for extent, stride in zip(reversed(shape), reversed(out.strides)):
+        needed.append(size)
+        size = stride * extent
+    needed.reverse()
+    if planar:
+        packed_within_row = out.strides[2] == dtype.itemsize
+        apart = out.strides[1] >= needed[1] and out.strides[0] >= out.strides[1] * shape[1]
+    else:
+        packed_within_row = out.strides[1:] == tuple(needed[1:])
+        apart = out.strides[0] >= shape[1] * needed[1]
+    if not packed_within_row or not apart:
+        raise ValueError(f"out's items must be packed within each row, rows and planes apart (strides "
+                         f"{out.strides} for shape {shape}); a C-contiguous array always fits")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,122 @@
+"""frame.to_ndarray: libswscale conversions byte for byte as the ffmpeg CLI converts the same
+frames (`-pix_fmt`, `-vf scale=W:H`, `-sws_flags`), and the out= array rules."""
+import functools
+import subprocess
+
+import numpy as np
+import pytest
+
+import derenotes
+from conftest import CLIP_STREAMS, DEMO_CLIP, SAMPLES, clip_id
+
+FORMATS = ["rgb24", "bgr24", "rgba", "bgra", "gray", "gray16le", "rgb48le", "yuv444p"]
+# Every format on these; rgb24 and gray on every sample stream.
+EVERY_FORMAT_ON = ["h264_bframes.mp4", "hevc_10bit.mp4", "mjpeg_fullrange.avi", "nv12_raw.nut", "rgb48be_png.mkv",
+                   "gbrpf32le_exr.mkv", "pal8_png.mkv", "odd_321x241_ffv1.mkv"]
+
+
+@functools.lru_cache(maxsize=64)
+def ffmpeg_converted(path, stream, pix_fmt, size=None, sws_flags=None):
+    args = ["ffmpeg", "-v", "error", "-nostdin", "-noautorotate", "-i", str(path), "-map", f"0:v:{stream}",
+            "-fps_mode", "passthrough"]
+    if size:
+        args += ["-vf", f"scale={size[0]}:{size[1]}"]
+    if sws_flags:
+        args += ["-sws_flags", sws_flags]
+    return subprocess.run(args + ["-f", "rawvideo", "-pix_fmt", pix_fmt, "-"], check=True, capture_output=True).stdout
+
+
+def converted(path, stream, pix_fmt, **options):
+    with derenotes.VideoReader(path, stream=stream) as reader:
+        return b"".join(frame.to_ndarray(pix_fmt, **options).tobytes() for frame in reader)
+
+
+CASES = [(name, stream, pix_fmt) for name, stream in CLIP_STREAMS
+         for pix_fmt in (FORMATS if name in EVERY_FORMAT_ON else ["rgb24", "gray"])]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: f"{case[0]}:v:{case[1]}-{case[2]}")
+def test_conversions_equal_the_ffmpeg_cli_byte_for_byte(case):
+    name, stream, pix_fmt = case
+    expected = ffmpeg_converted(SAMPLES / name, stream, pix_fmt)
+    assert expected and converted(SAMPLES / name, stream, pix_fmt) == expected
+
+
+@pytest.mark.parametrize("name", ["h264_bframes.mp4", "mjpeg_fullrange.avi", "odd_321x241_ffv1.mkv"])
+@pytest.mark.parametrize("size", [(320, 180), (333, 187)])
+def test_resized_conversions_equal_the_ffmpeg_cli(name, size):
+    expected = ffmpeg_converted(SAMPLES / name, 0, "rgb24", size)
+    assert converted(SAMPLES / name, 0, "rgb24", width=size[0], height=size[1]) == expected
+
+
+@pytest.mark.parametrize("flags", ["bilinear", "lanczos+accurate_rnd", "neighbor"])
+def test_swscale_flags_are_the_clis(flags):
+    expected = ffmpeg_converted(DEMO_CLIP, 0, "rgb24", (333, 187), flags)
+    assert converted(DEMO_CLIP, 0, "rgb24", width=333, height=187, sws_flags=flags) == expected
+    assert expected != ffmpeg_converted(DEMO_CLIP, 0, "rgb24", (333, 187))  # the flags do matter
+
+
+def first_frame(path=DEMO_CLIP):
+    with derenotes.VideoReader(path) as reader:
+        return next(reader)
+
+
+def test_shapes_and_dtypes():
+    frame = first_frame()  # 640x360
+    expected = {"rgb24": ((360, 640, 3), np.uint8), "bgra": ((360, 640, 4), np.uint8), "gray": ((360, 640), np.uint8),
+                "gray16le": ((360, 640), np.dtype("<u2")), "rgb48le": ((360, 640, 3), np.dtype("<u2")),
+                "yuv444p": ((3, 360, 640), np.uint8)}
+    for pix_fmt, (shape, dtype) in expected.items():
+        array = frame.to_ndarray(pix_fmt)
+        assert (array.shape, array.dtype) == (shape, dtype) and array.flags.c_contiguous
+    assert frame.to_ndarray(width=100, height=50).shape == (50, 100, 3)
+
+
+def test_out_receives_the_conversion_in_place_even_with_strided_rows():
+    frame = first_frame()
+    expected = frame.to_ndarray("rgb24")
+    out = np.empty((360, 640, 3), np.uint8)
+    assert frame.to_ndarray("rgb24", out=out) is out
+    np.testing.assert_array_equal(out, expected)
+
+    canvas = np.zeros((380, 700, 3), np.uint8)  # a view into a larger image: rows 2100 bytes apart
+    window = canvas[10:370, 30:670]
+    assert frame.to_ndarray("rgb24", out=window) is window
+    np.testing.assert_array_equal(window, expected)
+    assert not canvas[:10].any() and not canvas[370:].any() and not canvas[:, :30].any() and not canvas[:, 670:].any()
+
+    planes = np.zeros((3, 370, 650), np.uint8)[:, 5:365, 5:645]  # planar, strided rows and planes
+    frame.to_ndarray("yuv444p", out=planes)
+    np.testing.assert_array_equal(planes, frame.to_ndarray("yuv444p"))
+
+
+@pytest.mark.parametrize("bad_out, message", [
+    (np.empty((360, 640, 4), np.uint8), "shape"),
+    (np.empty((360, 640, 3), np.uint16), "dtype"),
+    (np.empty((360, 640 * 2, 3), np.uint8)[:, ::2], "packed"),      # pixels not adjacent
+    (np.empty((360, 640, 3), np.uint8, order="F"), "packed"),
+    (np.empty((720, 640, 3), np.uint8)[::-2], "apart"),             # rows reversed
+    ([[0] * 3] * 640, "numpy.ndarray"),
+])
+def test_an_unfit_out_is_refused_before_any_work(bad_out, message):
+    frame = first_frame()
+    if isinstance(bad_out, np.ndarray):
+        bad_out[...] = 7
+    with pytest.raises(ValueError, match=message):
+        frame.to_ndarray("rgb24", out=bad_out)
+    if isinstance(bad_out, np.ndarray):
+        assert (bad_out == 7).all()  # untouched
+    read_only = np.empty((360, 640, 3), np.uint8)
+    read_only.setflags(write=False)
+    with pytest.raises(ValueError, match="read-only"):
+        frame.to_ndarray("rgb24", out=read_only)
+
+
+def test_unknown_formats_flags_and_sizes_are_value_errors():
+    frame = first_frame()
+    with pytest.raises(ValueError, match="rgb24, bgr24"):
+        frame.to_ndarray("yuv420p")
+    with pytest.raises(ValueError, match="swscale flags"):
+        frame.to_ndarray(sws_flags="no-such-flag")
+    with pytest.raises(ValueError, match="positive"):
+        frame.to_ndarray(width=0)
