@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import derenotes
-from conftest import CLIP_STREAMS, DEMO_CLIP, SAMPLES, clip_id
+from conftest import CLIP_STREAMS, DEMO_CLIP, SAMPLES
 
 FORMATS = ["rgb24", "bgr24", "rgba", "bgra", "gray", "gray16le", "rgb48le", "yuv444p"]
 # Every format on these; rgb24 and gray on every sample stream.
