@@ -120,3 +120,32 @@ def test_unknown_formats_flags_and_sizes_are_value_errors():
         frame.to_ndarray(sws_flags="no-such-flag")
     with pytest.raises(ValueError, match="positive"):
         frame.to_ndarray(width=0)
+
+
+def test_a_readers_conversion_is_its_frames_default():
+    expected = ffmpeg_converted(DEMO_CLIP, 0, "gray", (320, 180))
+    with derenotes.VideoReader(DEMO_CLIP, format="gray", width=320, height=180) as reader:
+        frames = list(reader)
+        assert b"".join(frame.to_ndarray().tobytes() for frame in frames) == expected
+        assert frames[0].to_ndarray("rgb24").shape == (180, 320, 3)  # the reader's size still
+        assert frames[0].to_ndarray(width=64, height=36).shape == (36, 64)
+    with pytest.raises(ValueError, match="cannot convert"):
+        derenotes.VideoReader(DEMO_CLIP, format="yuv420p")
+    with pytest.raises(ValueError, match="positive"):
+        derenotes.VideoReader(DEMO_CLIP, width=0)
+
+
+@pytest.mark.parametrize("name", ["h264_opengop.mp4", "vp9_keyframes.webm"])
+def test_get_frames_with_a_format_is_one_array_of_the_frames_converted(name):
+    with derenotes.VideoReader(SAMPLES / name) as reader:
+        width, height = reader.width, reader.height
+        frame_size = width * height * 3
+        everything = ffmpeg_converted(SAMPLES / name, 0, "rgb24")
+        asked = [50, 3, 50, -1, 0]
+        batch = reader.get_frames(asked, format="rgb24")
+        assert batch.shape == (5, height, width, 3) and batch.dtype == np.uint8
+        for row, index in zip(batch, asked):
+            index %= len(reader)
+            assert row.tobytes() == everything[index * frame_size:(index + 1) * frame_size]
+        planar = reader.get_frames([1, 2], format="yuv444p")
+        assert planar.shape == (2, 3, height, width)

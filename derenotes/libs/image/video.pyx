@@ -180,7 +180,8 @@ DEFAULT_MAX_PIXELS = 8192 * 8192
 cdef class VideoReader:
     """Decodes one video stream of a file, frame by frame, in presentation order.
 
-    VideoReader(path, *, stream=0, threads=0, max_pixels=DEFAULT_MAX_PIXELS)
+    VideoReader(path, *, stream=0, threads=0, max_pixels=DEFAULT_MAX_PIXELS, format=None, width=None,
+                height=None, sws_flags=None)
 
     path: str, bytes or os.PathLike; anything FFmpeg can open.
     stream: which video stream, counted among the file's video streams only (like ffmpeg's
@@ -191,6 +192,10 @@ cdef class VideoReader:
         stream's header says so, a damaged frame when one grows mid-stream), so that a hostile
         header cannot make the decoder allocate gigabytes. The default, 8192 * 8192, admits 8K
         video; None leaves only FFmpeg's own limit (about 2**28 pixels).
+
+    format, width, height, sws_flags: what frame.to_ndarray() converts to when not told
+        (default rgb24 at the frame's size, bicubic); get_frames(indices, format=) uses width
+        and height too.
 
     Iterating yields every frame; each new ``for`` loop starts again from the first frame.
     Random access gives the same frames by their number or time, exactly: len(reader),
@@ -211,10 +216,16 @@ cdef class VideoReader:
     cdef readonly object max_pixels
     cdef object _time_base
     cdef double _time_base_seconds
+    cdef tuple _conversion  # to_ndarray()'s defaults for this reader's frames: (format, width, height, sws_flags)
     cdef bint _started  # frames were taken: a new iteration must start from the top
     cdef bint _busy  # a thread is inside the decoder with the GIL released
 
-    def __cinit__(self, path, *, int stream=0, int threads=0, max_pixels=DEFAULT_MAX_PIXELS):
+    def __cinit__(self, path, *, int stream=0, int threads=0, max_pixels=DEFAULT_MAX_PIXELS, format=None,
+                  width=None, height=None, sws_flags=None):
+        if format is not None or width is not None or height is not None:
+            _conversion_layout(format or "rgb24", 1 if width is None else width,  # a ValueError now, not later
+                               1 if height is None else height)
+        self._conversion = (format or "rgb24", width, height, sws_flags or "")
         self.path = os.fspath(path)
         self._encoded_path = os.fsencode(self.path)
         self.stream = stream
@@ -319,7 +330,7 @@ cdef class VideoReader:
             forward_log()
         if not frame:
             raise StopIteration
-        return _wrap_frame(move(frame), self._time_base, self._time_base_seconds)
+        return _wrap_frame(move(frame), self._time_base, self._time_base_seconds, self._conversion)
 
     cdef const StreamInfo* _info(self) except NULL:
         self._check_open()
@@ -360,7 +371,7 @@ cdef class VideoReader:
         finally:
             self._busy = False
             forward_log()
-        return _wrap_frame(move(frame), self._time_base, self._time_base_seconds)
+        return _wrap_frame(move(frame), self._time_base, self._time_base_seconds, self._conversion)
 
     cdef int64_t _frame_number_of(self, index, int64_t count) except -1:
         """A frame number from an int index, negative ones counting from the end."""
@@ -383,14 +394,34 @@ cdef class VideoReader:
         cdef int64_t count = self._index().size()
         return self._frame_number(self._frame_number_of(key, count))
 
-    def get_frames(self, indices):
+    def get_frames(self, indices, format=None):
         """The frames of these indices, in the order given (duplicates allowed: the same frame
         object again). Each stretch of the file is decoded once, in file order, and no decoded
-        frame is held but the ones returned."""
+        frame is held but the ones returned.
+
+        With format (see VideoFrame.to_ndarray; width and height as the reader's): one array of
+        the frames converted, (N, H, W, channels) or (N, channels, H, W), each frame converted
+        straight into its place and dropped."""
         cdef int64_t count = self._index().size()
         numbers = [self._frame_number_of(index, count) for index in indices]
-        frames = {number: self._frame_number(number) for number in sorted(set(numbers))}
-        return [frames[number] for number in numbers]
+        if format is None:
+            frames = {number: self._frame_number(number) for number in sorted(set(numbers))}
+            return [frames[number] for number in numbers]
+        _, width, height, _ = self._conversion
+        width = self.width if width is None else width  # one size for all, even if the stream's changes
+        height = self.height if height is None else height
+        shape, dtype, _ = _conversion_layout(format, width, height)
+        import numpy
+        batch = numpy.empty((len(numbers),) + shape, dtype)
+        places = {}
+        for place, number in enumerate(numbers):
+            places.setdefault(number, []).append(place)
+        for number in sorted(places):
+            first, *others = places[number]
+            self._frame_number(number).to_ndarray(format, width=width, height=height, out=batch[first])
+            for place in others:
+                batch[place] = batch[first]
+        return batch
 
     @property
     def keyframes(self):
@@ -507,11 +538,13 @@ cdef class VideoReader:
 # VideoFrame
 
 
-cdef VideoFrame _wrap_frame(unique_ptr[Frame] frame, object time_base, double time_base_seconds):
+cdef VideoFrame _wrap_frame(unique_ptr[Frame] frame, object time_base, double time_base_seconds,
+                            tuple conversion):
     cdef VideoFrame out = VideoFrame.__new__(VideoFrame)
     out._frame = move(frame)
     out.time_base = time_base
     out._time_base_seconds = time_base_seconds
+    out._conversion = conversion
     return out
 
 
@@ -523,6 +556,7 @@ cdef class VideoFrame:
     cdef unique_ptr[Frame] _frame
     cdef readonly object time_base
     cdef double _time_base_seconds
+    cdef tuple _conversion  # the reader's defaults for to_ndarray()
     cdef Py_ssize_t _exports  # buffers of any of its planes exported and not yet released
 
     def __init__(self):
@@ -617,25 +651,27 @@ cdef class VideoFrame:
         with nogil:
             frame.make_writable()
 
-    def to_ndarray(self, format="rgb24", *, width=None, height=None, out=None, sws_flags=""):
+    def to_ndarray(self, format=None, *, width=None, height=None, out=None, sws_flags=None):
         """The frame converted with libswscale, as the ffmpeg CLI converts it (``-pix_fmt
         format``, ``-vf scale=width:height``, ``-sws_flags``): the frame's colour matrix and
-        range, bicubic scaling unless sws_flags says otherwise.
+        range, bicubic scaling unless sws_flags says otherwise. Arguments left None take the
+        reader's (VideoReader(format=, width=, height=, sws_flags=)), else rgb24 at the frame's size.
 
         format: rgb24, bgr24, rgba, bgra -> (H, W, channels) uint8; rgb48le -> (H, W, 3) uint16;
             gray -> (H, W) uint8; gray16le -> (H, W) uint16; yuv444p -> (3, H, W) uint8.
         out: an array of that shape and dtype to write into, C-contiguous or with strided rows
             (and planes); checked before any work. The GIL is released while converting.
         """
-        if format not in _CONVERSIONS:
-            raise ValueError(f"cannot convert to {format!r}: to_ndarray converts to {', '.join(_CONVERSIONS)}")
-        channels, dtype_code, planar = _CONVERSIONS[format]
-        cdef int out_width = self._frame.get().width() if width is None else width
-        cdef int out_height = self._frame.get().height() if height is None else height
-        if out_width <= 0 or out_height <= 0:
-            raise ValueError(f"width and height must be positive, not {out_width}x{out_height}")
-        shape = ((channels, out_height, out_width) if planar else
-                 (out_height, out_width, channels) if channels else (out_height, out_width))
+        default_format, default_width, default_height, default_flags = self._conversion
+        format = default_format if format is None else format
+        sws_flags = default_flags if sws_flags is None else sws_flags
+        if width is None:
+            width = self._frame.get().width() if default_width is None else default_width
+        if height is None:
+            height = self._frame.get().height() if default_height is None else default_height
+        shape, dtype_code, planar = _conversion_layout(format, width, height)
+        channels = shape[0] if planar else 1
+        cdef int out_width = width, out_height = height
         if _ITEM_DTYPES is None:
             _import_numpy()
         import numpy
@@ -652,7 +688,7 @@ cdef class VideoFrame:
         for plane in range(4):
             data[plane] = NULL
             linesize[plane] = 0
-        for plane in range(channels if planar else 1):
+        for plane in range(channels):
             data[plane] = <uint8_t*>(base + plane * plane_stride)
             linesize[plane] = row_stride
         cdef int pixel_format = pixel_format_named(format.encode())
@@ -674,6 +710,17 @@ _CONVERSIONS = {
     "gray": (0, "u1", False), "gray16le": (0, "<u2", False), "rgb48le": (3, "<u2", False),
     "yuv444p": (3, "u1", True),
 }
+
+
+def _conversion_layout(format, width, height):
+    """(shape, NumPy dtype, planar) of to_ndarray's array for format at width x height."""
+    if format not in _CONVERSIONS:
+        raise ValueError(f"cannot convert to {format!r}: formats are {', '.join(_CONVERSIONS)}")
+    if width <= 0 or height <= 0:
+        raise ValueError(f"width and height must be positive, not {width}x{height}")
+    channels, dtype, planar = _CONVERSIONS[format]
+    shape = (channels, height, width) if planar else (height, width, channels) if channels else (height, width)
+    return shape, dtype, planar
 
 
 cdef _check_out(out, tuple shape, dtype, bint planar):
