@@ -1,6 +1,6 @@
 // libFuzzer target: the input bytes as a media file, decoded by derenotes::Decoder, every plane
-// of every frame read according to our own layout description, then a few frames by random
-// access. Built with AddressSanitizer and UndefinedBehaviorSanitizer (`make fuzz`): an
+// of every frame read according to our own layout description and converted to RGB, then a few
+// frames by random access. Built with AddressSanitizer and UndefinedBehaviorSanitizer (`make fuzz`): an
 // out-of-bounds plane description, a leak, undefined behaviour or any exception other than
 // derenotes::Error is a crash.
 #include <sys/mman.h>
@@ -11,7 +11,9 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "derenotes/converter.hpp"
 #include "derenotes/decoder.hpp"
 #include "derenotes/log.hpp"
 #include "derenotes/random_access.hpp"
@@ -48,6 +50,16 @@ void read_planes(const derenotes::Frame& frame) {
     }
 }
 
+// frame.to_ndarray()'s default: swscale reads every plane of the frame.
+void convert_to_rgb24(const derenotes::Frame& frame) {
+    std::vector<std::uint8_t> rgb(static_cast<std::size_t>(frame.width()) * frame.height() * 3);
+    std::uint8_t* data[4] = {rgb.data(), nullptr, nullptr, nullptr};
+    const int linesize[4] = {frame.width() * 3, 0, 0, 0};
+    derenotes::convert_frame(frame, AV_PIX_FMT_RGB24, frame.width(), frame.height(),
+                             derenotes::scale_flags_named(""), data, linesize);
+    read_bytes(rgb.data(), rgb.size());
+}
+
 // The Decoder opens a path: an in-memory file, reached through /proc, rewritten for each input.
 int input_file() {
     static const int fd = memfd_create("decoder_fuzzer_input", MFD_CLOEXEC);
@@ -77,6 +89,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             std::unique_ptr<derenotes::Frame> frame = decoder.next();
             if (!frame) break;
             read_planes(*frame);
+            convert_to_rgb24(*frame);
             frame->make_writable();  // a copy in buffers FFmpeg allocates itself: another layout to check
             read_planes(*frame);
         }

@@ -134,6 +134,7 @@ def decode(path):
                 memoryview(plane).tobytes()
             for array in frame.arrays:
                 array.tobytes()
+            frame.to_ndarray()  # rgb24 through swscale
         count = len(reader)  # random access: the frame index and a few seeks
         for frame in reader.get_frames(sorted({0, count // 2, count - 1}) if count else []):
             bytes(frame.planes[0])
