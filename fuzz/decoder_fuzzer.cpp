@@ -52,12 +52,13 @@ void read_planes(const derenotes::Frame& frame) {
 
 // frame.to_ndarray()'s default: swscale reads every plane of the frame.
 void convert_to_rgb24(const derenotes::Frame& frame) {
-    std::vector<std::uint8_t> rgb(static_cast<std::size_t>(frame.width()) * frame.height() * 3);
+    const std::size_t size = static_cast<std::size_t>(frame.width()) * frame.height() * 3;
+    std::vector<std::uint8_t> rgb(size + derenotes::kConversionOvershoot);
     std::uint8_t* data[4] = {rgb.data(), nullptr, nullptr, nullptr};
     const int linesize[4] = {frame.width() * 3, 0, 0, 0};
     derenotes::convert_frame(frame, AV_PIX_FMT_RGB24, frame.width(), frame.height(),
-                             derenotes::scale_flags_named(""), data, linesize);
-    read_bytes(rgb.data(), rgb.size());
+                             derenotes::scale_flags_named(""), data, linesize, true);
+    read_bytes(rgb.data(), size);
 }
 
 // The Decoder opens a path: an in-memory file, reached through /proc, rewritten for each input.

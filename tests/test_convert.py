@@ -149,3 +149,20 @@ def test_get_frames_with_a_format_is_one_array_of_the_frames_converted(name):
             assert row.tobytes() == everything[index * frame_size:(index + 1) * frame_size]
         planar = reader.get_frames([1, 2], format="yuv444p")
         assert planar.shape == (2, 3, height, width)
+
+
+@pytest.mark.parametrize("pix_fmt", ["rgb24", "bgra", "gray", "rgb48le", "yuv444p"])
+@pytest.mark.parametrize("width", [426, 333, 321])
+def test_conversions_write_nothing_outside_the_array(pix_fmt, width):
+    # swscale's SIMD code writes whole blocks of pixels: past the end of rows whose width is not a
+    # multiple of the block. Nothing around a window of a larger array may change.
+    frame = first_frame()
+    expected = frame.to_ndarray(pix_fmt, width=width, height=187)
+    planar = pix_fmt == "yuv444p"
+    canvas = np.full((3 + 2, 187 + 4, width + 64) if planar else (187 + 4, width + 64) + expected.shape[2:], 7,
+                     expected.dtype)
+    window = canvas[1:4, 2:189, 8:8 + width] if planar else canvas[2:189, 8:8 + width]
+    frame.to_ndarray(pix_fmt, width=width, height=187, out=window)
+    np.testing.assert_array_equal(window, expected)
+    window[...] = 7
+    assert (canvas == 7).all()

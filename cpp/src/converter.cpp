@@ -40,8 +40,32 @@ int matrix_of(const AVFrame* frame) {
 
 }  // namespace
 
+namespace {
+
+// A thread's buffer for conversions that cannot write into the destination directly: planes
+// with rows aligned as FFmpeg aligns its own frames' (which swscale relies on).
+struct ScratchImage {
+    std::uint8_t* data[4] = {};
+    int linesize[4] = {};
+    int format = -1, width = 0, height = 0;
+
+    ~ScratchImage() { av_freep(&data[0]); }
+    void fit(int new_format, int new_width, int new_height) {
+        if (data[0] && format == new_format && width == new_width && height == new_height) return;
+        av_freep(&data[0]);
+        format = -1;
+        if (av_image_alloc(data, linesize, new_width, new_height, static_cast<AVPixelFormat>(new_format), 64) < 0)
+            throw std::bad_alloc();
+        format = new_format;
+        width = new_width;
+        height = new_height;
+    }
+};
+
+}  // namespace
+
 void convert_frame(const Frame& frame, int format, int width, int height, int flags, std::uint8_t* const data[4],
-                   const int linesize[4]) {
+                   const int linesize[4], bool padded) {
     const AVFrame* source = frame.av_frame();
     thread_local ScaleContextPtr context;
     context.reset(sws_getCachedContext(context.release(), source->width, source->height,
@@ -63,8 +87,20 @@ void convert_frame(const Frame& frame, int format, int width, int height, int fl
     if (source->color_range != AVCOL_RANGE_UNSPECIFIED) source_full = source->color_range == AVCOL_RANGE_JPEG;
     sws_setColorspaceDetails(context.get(), coefficients, source_full, coefficients, destination_full, brightness,
                              contrast, saturation);
-    const int rows = sws_scale(context.get(), source->data, source->linesize, 0, source->height, data, linesize);
+    if (padded) {
+        const int rows = sws_scale(context.get(), source->data, source->linesize, 0, source->height, data, linesize);
+        if (rows < 0) throw Error(rows, "", "cannot convert the frame");
+        return;
+    }
+    thread_local ScratchImage scratch;
+    scratch.fit(format, width, height);
+    const int rows = sws_scale(context.get(), source->data, source->linesize, 0, source->height, scratch.data,
+                               scratch.linesize);
     if (rows < 0) throw Error(rows, "", "cannot convert the frame");
+    std::uint8_t* destination[4] = {data[0], data[1], data[2], data[3]};
+    int destination_linesize[4] = {linesize[0], linesize[1], linesize[2], linesize[3]};
+    av_image_copy(destination, destination_linesize, const_cast<const std::uint8_t**>(scratch.data), scratch.linesize,
+                  static_cast<AVPixelFormat>(format), width, height);
 }
 
 }  // namespace derenotes

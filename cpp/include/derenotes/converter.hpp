@@ -19,7 +19,12 @@ int scale_flags_named(const std::string& flags);
 // Converts `frame` to `format` at width x height into the planes `data` (rows `linesize` bytes
 // apart). Uses the frame's colour matrix and range as the CLI does; the swscale context is kept
 // per thread and reused while the sizes, formats and flags stay the same.
+// swscale's SIMD code writes whole blocks of pixels, up to kConversionOvershoot bytes past the
+// end of a row: only when the destination is one plane whose rows follow each other with at
+// least that many writable bytes after the last (`padded`) does swscale write into it directly;
+// otherwise it converts into a padded buffer of the thread's and copies the rows over.
+constexpr int kConversionOvershoot = 256;
 void convert_frame(const Frame& frame, int format, int width, int height, int flags, std::uint8_t* const data[4],
-                   const int linesize[4]);
+                   const int linesize[4], bool padded);
 
 }  // namespace derenotes

@@ -123,5 +123,6 @@ cdef extern from "derenotes/random_access.hpp" namespace "derenotes" nogil:
 cdef extern from "derenotes/converter.hpp" namespace "derenotes" nogil:
     int pixel_format_named(const string& name) except +raise_error
     int scale_flags_named(const string& flags) except +raise_error
+    int kConversionOvershoot
     void convert_frame(const Frame& frame, int format, int width, int height, int flags, uint8_t* const* data,
-                       const int* linesize) except +raise_error
+                       const int* linesize, bool padded) except +raise_error

@@ -675,8 +675,13 @@ cdef class VideoFrame:
         if _ITEM_DTYPES is None:
             _import_numpy()
         import numpy
+        # An array of our own: C-contiguous with room after it for swscale's overshoot (see
+        # converter.hpp), so that a packed format is converted straight into it.
+        cdef bint padded = out is None and not planar
         if out is None:
-            out = numpy.empty(shape, dtype_code)
+            dtype = numpy.dtype(dtype_code)
+            size = dtype.itemsize * numpy.prod(shape, dtype=numpy.intp)
+            out = numpy.empty(size + kConversionOvershoot, numpy.uint8)[:size].view(dtype).reshape(shape)
         else:
             _check_out(out, shape, numpy.dtype(dtype_code), planar)
         cdef uint8_t* data[4]
@@ -695,7 +700,7 @@ cdef class VideoFrame:
         cdef int flags = scale_flags_named(sws_flags.encode())
         cdef Frame* frame = self._frame.get()
         with nogil:
-            convert_frame(frame[0], pixel_format, out_width, out_height, flags, data, linesize)
+            convert_frame(frame[0], pixel_format, out_width, out_height, flags, data, linesize, padded)
         return out
 
     def __repr__(self):
