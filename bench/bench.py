@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Decode benchmarks side by side: a C++ reference loop over libavcodec, derenotes, PyAV,
-OpenCV, torchcodec and decord (where they install), plus derenotes' memory and GIL checks, and
-random access: frames by number against a C++ program that seeks and decodes forward.
+OpenCV, torchcodec and decord (where they install), plus derenotes' memory and GIL checks,
+random access: frames by number against a C++ program that seeks and decodes forward, and
+conversion to rgb24 against the C++ loop converting with libswscale.
 
     python bench/bench.py            # full run: writes bench/RESULTS.md and bench/results.png
     python bench/bench.py --quick --out DIR   # seconds-long smoke run, writes into DIR
     python bench/bench.py --only random-access --out DIR   # that part alone, written into DIR
+    python bench/bench.py --only conversion --out DIR      # likewise
 
 Every method runs in its own process (bench/run_method.py, bench/random_access.py) and is timed from opening the file
 to its last frame. Rounds are interleaved (A B C A B C ...) because this machine is noisy: the
@@ -26,7 +28,7 @@ import sys
 
 BENCH = pathlib.Path(__file__).resolve().parent
 ROOT = BENCH.parent
-FFMPEG_LIBS = ["libavformat", "libavcodec", "libavutil"]
+FFMPEG_LIBS = ["libavformat", "libavcodec", "libavutil", "libswscale"]
 
 REFERENCE_1T, REFERENCE_AUTO = "C++ loop threads=1", "C++ loop auto threads"
 FFMPEG_CLI = "ffmpeg CLI -threads 0 -f null"
@@ -36,6 +38,11 @@ DECODE_METHODS = [
     "pyav default planes", "pyav AUTO planes", "pyav AUTO to_ndarray",
     "opencv read", "torchcodec", "decord",
 ]
+# Conversion to rgb24 on the clip of the "conversion" role; the decode-only methods are there to show what the
+# conversion adds to each.
+REFERENCE_RGB24 = "C++ loop auto threads + swscale rgb24"
+CONVERSION_METHODS = [REFERENCE_AUTO, REFERENCE_RGB24, "derenotes decode-only", "derenotes to_ndarray rgb24",
+                      "derenotes to_ndarray rgb24 out=", "pyav AUTO planes", "pyav AUTO to_ndarray rgb24"]
 RANDOM_REFERENCE = "C++ seek+decode"
 RANDOM_METHODS = [RANDOM_REFERENCE, "derenotes get_frames", "derenotes reader[i]", "pyav seek+decode", "decord",
                   "torchcodec exact"]
@@ -86,6 +93,7 @@ ROLES = {
     "tiny": ("raw_64x64.nut", "raw_64x64_quick.nut"),
     "random": ("h264_1080p_60s_gop250.mp4", "h264_240p_gop25_quick.mp4"),
     "long": ("h264_1080p_600s_gop250.mp4", "h264_240p_gop25_10x_quick.mp4"),
+    "conversion": ("h264_1080p.mp4", "h264_240p_quick.mp4"),
 }
 
 
@@ -123,6 +131,8 @@ def run_method(method, clip, reference):
     """{"frames", "seconds", "first_frame_seconds"} or {"skip": reason}."""
     if method == FFMPEG_CLI:
         return run_ffmpeg_cli(clip)
+    if method == REFERENCE_RGB24:
+        return run_json([str(reference), str(clip), "0", "rgb24"])
     if method.startswith("C++ loop"):
         return run_json([str(reference), str(clip), "1" if method == REFERENCE_1T else "0"])
     return run_json([sys.executable, str(BENCH / "run_method.py"), method, str(clip)])
@@ -141,22 +151,24 @@ def run_ffmpeg_cli(clip):
 
 
 def reference_for(method):
+    if "rgb24" in method:
+        return REFERENCE_RGB24
     return REFERENCE_1T if "threads=1" in method or method == REFERENCE_1T else REFERENCE_AUTO
 
 
-def measure_decoding(clips, out, reference, rounds):
+def measure_decoding(clips, out, reference, rounds, methods):
     """Per clip (a name in `out`, or a path) and method: the list of seconds per round, frame
     counts, skip reasons."""
     results = {}
     for name in clips:
         clip = out / name if (out / name).exists() else pathlib.Path(name).resolve()
-        times = {m: [] for m in DECODE_METHODS}
-        steady = {m: [] for m in DECODE_METHODS}  # microseconds per frame after the first frame
+        times = {m: [] for m in methods}
+        steady = {m: [] for m in methods}  # microseconds per frame after the first frame
         frames, skipped = {}, {}
         for round_number in range(rounds):
             # Each round starts at another method, so that no method always runs after the same one.
-            shift = round_number % len(DECODE_METHODS)
-            for method in DECODE_METHODS[shift:] + DECODE_METHODS[:shift]:
+            shift = round_number % len(methods)
+            for method in methods[shift:] + methods[:shift]:
                 if method in skipped:
                     continue
                 outcome = run_method(method, clip, reference)
@@ -176,7 +188,7 @@ def measure_decoding(clips, out, reference, rounds):
 
 def summarize(clip_result):
     """Rows of (method, median seconds, fps, ratio of medians, paired median ratio) to the C loop
-    with the same threading (ratio > 1: faster than the C loop)."""
+    with the same threading, and the same conversion for rgb24 (ratio > 1: faster than the C loop)."""
     times, frames = clip_result["times"], clip_result["frames"]
     rows = []
     for method, values in times.items():
@@ -355,6 +367,38 @@ def random_access_targets(random_access):
     return targets
 
 
+def conversion_targets(conversion):
+    """[(target, measured text, met: bool or None when not measured)] from the conversion run of
+    the h264 clip: speed ratios, paired per round."""
+    result = next(iter(conversion.values()))
+    times, skipped = result["times"], result["skipped"]
+    ours = times.get("derenotes to_ndarray rgb24")
+    prefix = "6. rgb24 at 1080p H.264: derenotes to_ndarray"
+
+    def speed(method, reference):  # how many times faster `method` is than `reference`, paired
+        return paired_ratio(times[reference], times[method])
+
+    targets = []
+    for reference, floor, label in ((REFERENCE_RGB24, 0.9, "the C++ decode+swscale loop"),
+                                    ("pyav AUTO to_ndarray rgb24", 1.3, "PyAV AUTO to_ndarray")):
+        target = f"{prefix} >= {floor}x {label}"
+        if not ours or reference not in times:
+            missing = "derenotes to_ndarray rgb24" if not ours else reference
+            targets.append((target, f"not measured: {skipped.get(missing, 'no times')}", None))
+            continue
+        ratio = speed("derenotes to_ndarray rgb24", reference)
+        text = f"{ratio:.2f}x (paired; medians {statistics.median(times[reference]) / statistics.median(ours):.2f}x)"
+        if "derenotes to_ndarray rgb24 out=" in times:
+            text += f"; with out= {speed('derenotes to_ndarray rgb24 out=', reference):.2f}x"
+        if reference == REFERENCE_RGB24:
+            kept = speed(REFERENCE_RGB24, REFERENCE_AUTO)
+            text += f"; the C++ loop's conversion keeps {kept:.2f}x of its decode speed"
+        elif "pyav AUTO planes" in times:
+            text += f"; PyAV keeps {speed(reference, 'pyav AUTO planes'):.2f}x of its decode-only speed"
+        targets.append((target, text, ratio >= floor))
+    return targets
+
+
 def versions():
     found = {"FFmpeg libraries (derenotes, C++ loop)": " ".join(
         f"{lib} {subprocess.run(['pkg-config', '--modversion', lib], capture_output=True, text=True).stdout.strip()}"
@@ -377,9 +421,10 @@ def machine():
     return f"{os.cpu_count()} CPUs ({model}), {memory_kb / 2**20:.0f} GiB, Python {platform.python_version()}"
 
 
-def write_report(out_dir, command, rounds, targets, decoding, memory, threads, random_access, chart_name):
-    """RESULTS.md: the targets, then each part measured (decoding is empty, memory and threads None,
-    when only random access ran)."""
+def write_report(out_dir, command, rounds, targets, decoding, memory, threads, random_access, conversion,
+                 chart_name):
+    """RESULTS.md: the targets, then each part measured (decoding and conversion are empty, memory,
+    threads and random_access None, when that part did not run)."""
     lines = [
         "# Decode benchmarks", "",
         f"Made by {command} on {datetime.date.today().isoformat()}. "
@@ -395,27 +440,38 @@ def write_report(out_dir, command, rounds, targets, decoding, memory, threads, r
         lines += ["", "Decoding: ratios are to the C++ loop over libavcodec with the same threading (> 1 is faster); "
                   "the paired ratio is the median of per-round ratios, the figure to trust on this noisy machine."]
     for name, result in decoding.items():
-        any_frames = next(iter(result["frames"].values()), 0)
-        lines += ["", f"## {name} ({any_frames} frames)", "",
-                  "| method | median ms | frames/s | vs C loop (medians) | vs C loop (paired) | us/frame after the first |",
-                  "| --- | ---: | ---: | ---: | ---: | ---: |"]
-        for method, median, fps, ratio, paired in summarize(result):
-            steady = statistics.median(result["steady_us"][method]) if method in result["steady_us"] else None
-            lines.append(f"| {method} | {median * 1000:.1f} | {fps:.0f} | "
-                         f"{'' if ratio is None else f'{ratio:.2f}x'} | {'' if paired is None else f'{paired:.2f}x'} | "
-                         f"{'' if steady is None else f'{steady:.2f}'} |")
-        counts = set(result["frames"].values())
-        if len(counts) > 1:
-            lines.append(f"\nFrame counts differ: {result['frames']}")
-        for method, reason in result["skipped"].items():
-            lines.append(f"\n{method}: skipped, {reason}")
-    lines += random_access_report(random_access)
+        lines += ["", f"## {name} ({next(iter(result['frames'].values()), 0)} frames)", ""] + method_table(result)
+    for name, result in conversion.items():
+        lines += ["", f"## Conversion to rgb24: {name} ({next(iter(result['frames'].values()), 0)} frames)", "",
+                  "Frames converted with `to_ndarray(\"rgb24\")` (derenotes: a new array per frame, or `out=` one "
+                  "array reused; PyAV with thread_type AUTO), compared with the C++ loop that converts each frame "
+                  "with sws_scale (bicubic) into one buffer; the decode-only methods compare with the C++ decode "
+                  "loop. Both C++ loops use the same auto frame+slice threads as derenotes.", ""]
+        lines += method_table(result)
+    if random_access:
+        lines += random_access_report(random_access)
     if memory and threads:
         lines += ["", "## Memory and threads", "", "```", json.dumps({"memory": memory, "threads": threads}, indent=2),
                   "```"]
     if chart_name:
         lines += ["", f"![paired ratio to the C loop]({chart_name})"]
     (out_dir / "RESULTS.md").write_text("\n".join(lines) + "\n")
+
+
+def method_table(result):
+    """The lines of one clip's table of methods (a measure_decoding result)."""
+    lines = ["| method | median ms | frames/s | vs C loop (medians) | vs C loop (paired) | us/frame after the first |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for method, median, fps, ratio, paired in summarize(result):
+        steady = statistics.median(result["steady_us"][method]) if method in result["steady_us"] else None
+        lines.append(f"| {method} | {median * 1000:.1f} | {fps:.0f} | "
+                     f"{'' if ratio is None else f'{ratio:.2f}x'} | {'' if paired is None else f'{paired:.2f}x'} | "
+                     f"{'' if steady is None else f'{steady:.2f}'} |")
+    if len(set(result["frames"].values())) > 1:
+        lines.append(f"\nFrame counts differ: {result['frames']}")
+    for method, reason in result["skipped"].items():
+        lines.append(f"\n{method}: skipped, {reason}")
+    return lines
 
 
 def random_access_report(random_access):
@@ -484,8 +540,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="tiny clips, one round: a smoke test")
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--out", type=pathlib.Path, default=None, help="where RESULTS.md and the chart go")
-    parser.add_argument("--only", choices=["random-access"], help="only this part (needs --out, so that a partial "
-                        "run does not replace bench/RESULTS.md)")
+    parser.add_argument("--only", choices=["random-access", "conversion"], help="only this part (needs --out, so "
+                        "that a partial run does not replace bench/RESULTS.md)")
     parser.add_argument("--clip", action="append", help="only time these clips (names in bench/out, or paths) and "
                         "print the table; "
                         "no report, memory or thread checks")
@@ -501,14 +557,15 @@ def main():
     role = {name: pair[1 if args.quick else 0] for name, pair in ROLES.items()}
 
     if args.only:
-        clips = {name: made for name, made in clips.items() if name in (role["random"], role["long"])}
+        needed = (role["random"], role["long"]) if args.only == "random-access" else (role["conversion"],)
+        clips = {name: made for name, made in clips.items() if name in needed}
     make_clips(clips, work)
     reference = build_reference("reference_decode", work)
     table_clips = [name for name, (_, in_table) in clips.items() if in_table]
     if args.clip:
         if args.method:
             DECODE_METHODS[:] = [m for m in DECODE_METHODS if m in args.method or m in (REFERENCE_1T, REFERENCE_AUTO)]
-        for name, result in measure_decoding(args.clip, work, reference, rounds).items():
+        for name, result in measure_decoding(args.clip, work, reference, rounds, DECODE_METHODS).items():
             print(f"\n{name}")
             for method, median, fps, ratio, paired in summarize(result):
                 steady = result["steady_us"].get(method)
@@ -516,27 +573,33 @@ def main():
                 print(f"  {method:28s} {median * 1000:9.1f} ms {fps:9.0f} fps  medians {ratio:.2f}x  "
                       f"paired {paired:.2f}x{steady_text}")
         return
-    decoding, memory, threads, targets = {}, None, None, []
+    decoding, memory, threads, random_access, conversion, targets = {}, None, None, None, {}, []
     if not args.only:
         print(f"decoding {len(table_clips)} clips with {len(DECODE_METHODS)} methods", flush=True)
-        decoding = measure_decoding(table_clips, work, reference, rounds)
+        decoding = measure_decoding(table_clips, work, reference, rounds, DECODE_METHODS)
         tiny, big = work / role["tiny"], work / role["h264"]
         memory = python_experiment("memory.py", tiny, 1000 if args.quick else 20000, big, 10 if args.quick else 100)
         threads = python_experiment("two_threads.py", big, reference, rounds)
         targets += decode_targets(decoding, memory, threads, args.quick)
-    print(f"random access with {len(RANDOM_METHODS)} methods", flush=True)
-    random_access = measure_random_access(work / role["random"], work / role["long"],
-                                          build_reference("reference_random_access", work), rounds)
-    targets += random_access_targets(random_access)
+    if args.only in (None, "random-access"):
+        print(f"random access with {len(RANDOM_METHODS)} methods", flush=True)
+        random_access = measure_random_access(work / role["random"], work / role["long"],
+                                              build_reference("reference_random_access", work), rounds)
+        targets += random_access_targets(random_access)
+    if args.only in (None, "conversion"):
+        print(f"conversion to rgb24 with {len(CONVERSION_METHODS)} methods", flush=True)
+        conversion = measure_decoding([role["conversion"]], work, reference, rounds, CONVERSION_METHODS)
+        targets += conversion_targets(conversion)
 
     chart = report_dir / "results.png"
     chart_written = bool(decoding) and write_chart(chart, decoding)
     command = f"`python bench/bench.py {' '.join(sys.argv[1:])}`" if sys.argv[1:] else \
         "`make bench` (`python bench/bench.py`)"
-    write_report(report_dir, command, rounds, targets, decoding, memory, threads, random_access,
+    write_report(report_dir, command, rounds, targets, decoding, memory, threads, random_access, conversion,
                  chart.name if chart_written else None)
     (report_dir / "results.json").write_text(json.dumps(
         {"decoding": decoding, "memory": memory, "threads": threads, "random_access": random_access,
+         "conversion": conversion,
          "targets": [{"target": t, "measured": m, "met": ok} for t, m, ok in targets]}, indent=2) + "\n")
 
     print("\nTargets:")

@@ -3,15 +3,22 @@
 // {"frames": N, "seconds": S, "first_frame_seconds": F}: the time from opening the file to the
 // last frame and to the first one, as the Python methods' (bench/run_method.py).
 //
-//   reference_decode CLIP THREADS    (THREADS 0: FFmpeg's automatic count, frame+slice threads)
+//   reference_decode CLIP THREADS [rgb24]    (THREADS 0: FFmpeg's automatic count, frame+slice threads)
+//
+// rgb24: also convert each frame to rgb24 at its size with libswscale (bicubic, its default
+// colour details), into one buffer allocated once: the floor for a wrapper's to_ndarray("rgb24").
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
+#include <libswscale/swscale.h>
 }
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <vector>
 
 static void check(int ret, const char* what) {
     if (ret < 0) {
@@ -22,9 +29,27 @@ static void check(int ret, const char* what) {
     }
 }
 
+// Converts `frame` into `rgb`, which is sized on the first frame and reused after it.
+static void convert_rgb24(const AVFrame* frame, SwsContext*& scaler, std::vector<std::uint8_t>& rgb) {
+    scaler = sws_getCachedContext(scaler, frame->width, frame->height, static_cast<AVPixelFormat>(frame->format),
+                                  frame->width, frame->height, AV_PIX_FMT_RGB24, SWS_BICUBIC, nullptr, nullptr,
+                                  nullptr);
+    if (!scaler) {
+        std::fprintf(stderr, "swscale cannot convert the frames to rgb24\n");
+        std::exit(1);
+    }
+    // Padded: swscale's SIMD converters write whole blocks of pixels, past the end of the last row
+    // when the width is not a multiple of theirs (18 bytes at 426 pixels); FFmpeg's frames have this room.
+    rgb.resize(std::size_t(frame->width) * frame->height * 3 + 64);
+    std::uint8_t* const data[4] = {rgb.data(), nullptr, nullptr, nullptr};
+    const int linesize[4] = {frame->width * 3, 0, 0, 0};
+    check(sws_scale(scaler, frame->data, frame->linesize, 0, frame->height, data, linesize), "sws_scale");
+}
+
 int main(int argc, char** argv) {
-    if (argc != 3) {
-        std::fprintf(stderr, "usage: %s CLIP THREADS\n", argv[0]);
+    const bool rgb24 = argc == 4 && std::strcmp(argv[3], "rgb24") == 0;
+    if (argc != 3 && !rgb24) {
+        std::fprintf(stderr, "usage: %s CLIP THREADS [rgb24]\n", argv[0]);
         return 2;
     }
     const int threads = std::atoi(argv[2]);
@@ -47,6 +72,8 @@ int main(int argc, char** argv) {
 
     AVPacket* packet = av_packet_alloc();
     AVFrame* frame = av_frame_alloc();
+    SwsContext* scaler = nullptr;
+    std::vector<std::uint8_t> rgb;
     long frames = 0;
     double first_frame_seconds = 0;
     bool flushed = false;
@@ -55,6 +82,7 @@ int main(int argc, char** argv) {
         if (ret == 0) {
             if (++frames == 1)
                 first_frame_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            if (rgb24) convert_rgb24(frame, scaler, rgb);
             av_frame_unref(frame);
             continue;
         }
@@ -77,6 +105,7 @@ int main(int argc, char** argv) {
     std::printf("{\"frames\": %ld, \"seconds\": %.6f, \"first_frame_seconds\": %.6f}\n", frames, seconds,
                 first_frame_seconds);
 
+    sws_freeContext(scaler);
     av_frame_free(&frame);
     av_packet_free(&packet);
     avcodec_free_context(&decoder);

@@ -29,16 +29,23 @@ def derenotes_method(threads, output):
         import derenotes
 
         frames = 0
+        rgb = None
         with derenotes.VideoReader(path, threads=threads) as reader:
             for frame in reader:
                 frames += 1
                 if frames == 1:
                     mark_first_frame()
+                    if output == "rgb24 out=":  # allocated once, as the C++ loop's buffer
+                        rgb = np.empty((frame.height, frame.width, 3), np.uint8)
                 if output == "asarray":
                     for plane in frame.planes:
                         np.asarray(plane)
                 elif output == "frame.arrays":
                     frame.arrays
+                elif output == "rgb24":
+                    frame.to_ndarray("rgb24")
+                elif output == "rgb24 out=":
+                    frame.to_ndarray("rgb24", out=rgb)
         return frames
 
     return run
@@ -63,6 +70,8 @@ def pyav_method(thread_type, output):
                         np.frombuffer(plane, np.uint8)
                 elif output == "ndarray":
                     frame.to_ndarray()
+                elif output == "rgb24":
+                    frame.to_ndarray(format="rgb24")
         return frames
 
     return run
@@ -115,9 +124,12 @@ METHODS = {
     "derenotes decode-only": derenotes_method(0, None),
     "derenotes np.asarray": derenotes_method(0, "asarray"),  # np.asarray on every plane
     "derenotes frame.arrays": derenotes_method(0, "frame.arrays"),
+    "derenotes to_ndarray rgb24": derenotes_method(0, "rgb24"),  # a new array per frame
+    "derenotes to_ndarray rgb24 out=": derenotes_method(0, "rgb24 out="),
     "pyav default planes": pyav_method(None, "planes"),
     "pyav AUTO planes": pyav_method("AUTO", "planes"),
     "pyav AUTO to_ndarray": pyav_method("AUTO", "ndarray"),
+    "pyav AUTO to_ndarray rgb24": pyav_method("AUTO", "rgb24"),
     "opencv read": opencv_read,
     "torchcodec": torchcodec_frames,
     "decord": decord_frames,

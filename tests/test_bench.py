@@ -34,8 +34,15 @@ def test_quick_benchmark_runs_and_reports(tmp_path):
     for method in ("derenotes get_frames", "derenotes reader[i]"):
         assert all(run["y_md5"] == expected for run in runs[method])
     assert runs["derenotes open + middle frame"][0]["y_md5"] == runs["C++ open + middle frame"][0]["y_md5"]
+    (conversion,) = report["conversion"].values()
+    converting = ("C++ loop auto threads + swscale rgb24", "derenotes to_ndarray rgb24",
+                  "derenotes to_ndarray rgb24 out=")
+    for method in converting:
+        assert conversion["times"][method] and all(t > 0 for t in conversion["times"][method])
+    frames = {conversion["frames"][m] for m in ("C++ loop auto threads", "derenotes decode-only", *converting)}
+    assert len(frames) == 1 and frames.pop() > 0
     assert [t["target"][:2] for t in report["targets"]] == ["1.", "1.", "1.", "1.", "2.", "3.", "3.", "4.",
-                                                            "5.", "5.", "5.", "5."]
+                                                            "5.", "5.", "5.", "5.", "6.", "6."]
     results_md = (tmp_path / "RESULTS.md").read_text()
     assert "| target | measured | met |" in results_md
     assert "Targets:" in result.stdout
