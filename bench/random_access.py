@@ -21,6 +21,8 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))  # the in-place build
 
+from run_method import import_or_skip  # noqa: E402 (bench/ is this script's own directory)
+
 MIDDLE_FRAME = "derenotes open + middle frame"
 
 
@@ -138,13 +140,7 @@ def open_and_read_middle_frame(path):
 
 def main():
     method, path = sys.argv[1], sys.argv[2]
-    for module in REQUIRES[method.split()[0]]:
-        try:
-            __import__(module)
-        except Exception as error:  # ImportError, or a library that fails to load its own parts
-            reason = (str(error).splitlines() or [type(error).__name__])[0][:200]
-            print(json.dumps({"skip": f"{module} does not import here: {reason}"}))
-            sys.exit(3)
+    import_or_skip(REQUIRES[method.split()[0]])
     if method == MIDDLE_FRAME:
         print(json.dumps(open_and_read_middle_frame(path)))
         return

@@ -141,15 +141,21 @@ REQUIRES = {"derenotes": ["numpy", "derenotes"], "pyav": ["numpy", "av"], "openc
             "torchcodec": ["torchcodec.decoders"], "decord": ["decord"]}
 
 
-def main():
-    method, path = sys.argv[1], sys.argv[2]
-    for module in REQUIRES[method.split()[0]]:
+def import_or_skip(modules):
+    """Imports the modules a method needs before the clock starts; where one does not import,
+    prints the reason as the method's result and exits with 3 (skipped)."""
+    for module in modules:
         try:
             __import__(module)
         except Exception as error:  # ImportError, or a library that fails to load its own parts
             reason = (str(error).splitlines() or [type(error).__name__])[0][:200]
             print(json.dumps({"skip": f"{module} does not import here: {reason}"}))
             sys.exit(3)
+
+
+def main():
+    method, path = sys.argv[1], sys.argv[2]
+    import_or_skip(REQUIRES[method.split()[0]])
     start = time.perf_counter()
     frames = METHODS[method](path)
     end = time.perf_counter()
