@@ -50,14 +50,15 @@ void read_planes(const derenotes::Frame& frame) {
     }
 }
 
-// frame.to_ndarray()'s default: swscale reads every plane of the frame.
+// frame.to_ndarray()'s default: swscale reads every plane of the frame; into an array of exactly
+// the image's size, as NumPy's, so that a write past it is a heap overflow.
 void convert_to_rgb24(const derenotes::Frame& frame) {
     const std::size_t size = static_cast<std::size_t>(frame.width()) * frame.height() * 3;
-    std::vector<std::uint8_t> rgb(size + derenotes::kConversionOvershoot);
+    std::vector<std::uint8_t> rgb(size);
     std::uint8_t* data[4] = {rgb.data(), nullptr, nullptr, nullptr};
     const int linesize[4] = {frame.width() * 3, 0, 0, 0};
     derenotes::convert_frame(frame, AV_PIX_FMT_RGB24, frame.width(), frame.height(),
-                             derenotes::scale_flags_named(""), data, linesize, true);
+                             derenotes::scale_flags_named(""), data, linesize);
     read_bytes(rgb.data(), size);
 }
 

@@ -26,9 +26,14 @@ def ffmpeg_converted(path, stream, pix_fmt, size=None, sws_flags=None):
     return subprocess.run(args + ["-f", "rawvideo", "-pix_fmt", pix_fmt, "-"], check=True, capture_output=True).stdout
 
 
+def raw_bytes(result):
+    """to_ndarray's result as FFmpeg's rawvideo lays a frame out: planes one after another."""
+    return b"".join(array.tobytes() for array in result) if isinstance(result, tuple) else result.tobytes()
+
+
 def converted(path, stream, pix_fmt, **options):
     with derenotes.VideoReader(path, stream=stream) as reader:
-        return b"".join(frame.to_ndarray(pix_fmt, **options).tobytes() for frame in reader)
+        return b"".join(raw_bytes(frame.to_ndarray(pix_fmt, **options)) for frame in reader)
 
 
 CASES = [(name, stream, pix_fmt) for name, stream in CLIP_STREAMS
@@ -114,8 +119,10 @@ def test_an_unfit_out_is_refused_before_any_work(bad_out, message):
 
 def test_unknown_formats_flags_and_sizes_are_value_errors():
     frame = first_frame()
-    with pytest.raises(ValueError, match="rgb24, bgr24"):
-        frame.to_ndarray("yuv420p")
+    with pytest.raises(ValueError, match="no pixel format named 'rgb'"):
+        frame.to_ndarray("rgb")
+    with pytest.raises(derenotes.UnsupportedCodecError, match="swscale cannot convert to nv16"):
+        frame.to_ndarray("nv16")  # a format decoders make and swscale does not
     with pytest.raises(ValueError, match="swscale flags"):
         frame.to_ndarray(sws_flags="no-such-flag")
     with pytest.raises(ValueError, match="positive"):
@@ -130,7 +137,9 @@ def test_a_readers_conversion_is_its_frames_default():
         assert frames[0].to_ndarray("rgb24").shape == (180, 320, 3)  # the reader's size still
         assert frames[0].to_ndarray(width=64, height=36).shape == (36, 64)
     with pytest.raises(ValueError, match="cannot convert"):
-        derenotes.VideoReader(DEMO_CLIP, format="yuv420p")
+        derenotes.VideoReader(DEMO_CLIP, format="nv16")
+    with pytest.raises(ValueError, match="swscale flags"):
+        derenotes.VideoReader(DEMO_CLIP, sws_flags="no-such-flag")
     with pytest.raises(ValueError, match="positive"):
         derenotes.VideoReader(DEMO_CLIP, width=0)
 
@@ -166,3 +175,56 @@ def test_conversions_write_nothing_outside_the_array(pix_fmt, width):
     np.testing.assert_array_equal(window, expected)
     window[...] = 7
     assert (canvas == 7).all()
+
+
+# Beyond the eight: any format swscale produces, shaped as VideoFrame.arrays shapes the planes.
+MORE_FORMATS = {  # format: (shapes of the planes at 640x360, result is a tuple)
+    "yuv420p": ([(360, 640), (180, 320), (180, 320)], True),
+    "nv12": ([(360, 640), (180, 320, 2)], True),
+    "gbrp": ([(3, 360, 640)], False),
+    "yuyv422": ([(360, 640, 2)], False),
+    "rgb565le": ([(360, 640)], False),
+    "p010le": ([(360, 640), (180, 320, 2)], True),
+    "yuva444p16le": ([(4, 360, 640)], False),
+}
+
+
+@pytest.mark.parametrize("pix_fmt", MORE_FORMATS)
+def test_any_format_swscale_produces_is_shaped_as_its_planes(pix_fmt):
+    shapes, is_tuple = MORE_FORMATS[pix_fmt]
+    frame = first_frame()
+    result = frame.to_ndarray(pix_fmt)
+    arrays = result if is_tuple else (result,)
+    assert isinstance(result, tuple) == is_tuple and [a.shape for a in arrays] == shapes
+    assert raw_bytes(result) == ffmpeg_converted(DEMO_CLIP, 0, pix_fmt)[:len(raw_bytes(result))]
+    out = tuple(np.full_like(a, 7) for a in arrays) if is_tuple else np.full_like(result, 7)
+    assert frame.to_ndarray(pix_fmt, out=out) is out
+    assert raw_bytes(out) == raw_bytes(frame.to_ndarray(pix_fmt))
+
+
+@pytest.mark.parametrize("name", ["h264_bframes.mp4", "nv12_raw.nut", "pal8_png.mkv", "monob_png.mkv",
+                                  "rgb48be_png.mkv", "yuyv422_raw.nut", "bgr24_bottomup.avi",
+                                  "odd_321x241_ffv1.mkv"])
+def test_the_frames_own_format_is_a_copy_of_its_planes(name):
+    with derenotes.VideoReader(SAMPLES / name) as reader:
+        frames = list(reader)
+        own = frames[0].pix_fmt
+        expected = ffmpeg_converted(SAMPLES / name, 0, own)
+        assert b"".join(raw_bytes(frame.to_ndarray(own)) for frame in frames) == expected
+        copy = frames[0].to_ndarray(own)
+        for array, plane in zip(copy if isinstance(copy, tuple) else [copy], frames[0].planes):
+            if array.ndim == 3 and array.shape[0] == len(frames[0].planes):  # stacked planes
+                break
+            np.testing.assert_array_equal(array, np.asarray(plane))
+            assert array.base is not None and not np.shares_memory(array, np.asarray(plane))
+
+
+def test_get_frames_with_a_format_of_several_shapes_is_one_array_per_plane():
+    with derenotes.VideoReader(DEMO_CLIP) as reader:
+        y, u, v = reader.get_frames([4, 1, 4], format="yuv420p")
+        assert y.shape == (3, 360, 640) and u.shape == v.shape == (3, 180, 320)
+        everything = ffmpeg_converted(DEMO_CLIP, 0, "yuv420p")
+        frame_size = 640 * 360 * 3 // 2
+        for place, index in enumerate([4, 1, 4]):
+            assert y[place].tobytes() + u[place].tobytes() + v[place].tobytes() == \
+                everything[index * frame_size:(index + 1) * frame_size]

@@ -1,5 +1,8 @@
 #include "derenotes/converter.hpp"
 
+#include <algorithm>
+#include <cstdint>
+
 extern "C" {
 #include <libavutil/opt.h>
 }
@@ -27,7 +30,21 @@ int scale_flags_named(const std::string& flags) {
     return static_cast<int>(value);
 }
 
+std::vector<PlaneLayout> conversion_planes(int format, int width, int height, bool copy) {
+    const auto pixel_format = static_cast<AVPixelFormat>(format);
+    if (!copy && !sws_isSupportedOutput(pixel_format))
+        throw Error(AVERROR(ENOSYS), "",
+                    std::string("swscale cannot convert to ") + av_get_pix_fmt_name(pixel_format),
+                    ErrorKind::Unsupported);
+    return describe_planes(pixel_format, width, height);
+}
+
 namespace {
+
+// The most bytes swscale's SIMD code was measured to write past the end of a row: 90 (rgb24 and
+// rgb48le; 60 for rgba, 30 for 16-bit planar) over every output format, 10 source formats, 5
+// scaling flags, widths 2-72 and three scales (FFmpeg 5.1). XYZ formats write a whole row.
+constexpr int kRowOvershoot = 256;
 
 // The colour matrix swscale should use for a frame, as the CLI's scale filter picks it: the
 // frame's own, with BT.601 for unspecified, RGB, YCgCo and unknown values.
@@ -38,46 +55,20 @@ int matrix_of(const AVFrame* frame) {
     return colorspace;
 }
 
-}  // namespace
+// The thread's swscale context, and the one for this conversion, set to the source's colours: its matrix and
+// range; the destination keeps swscale's default range (limited for YUV and gray), as the CLI's.
+thread_local ScaleContextPtr context;
 
-namespace {
-
-// A thread's buffer for conversions that cannot write into the destination directly: planes
-// with rows aligned as FFmpeg aligns its own frames' (which swscale relies on).
-struct ScratchImage {
-    std::uint8_t* data[4] = {};
-    int linesize[4] = {};
-    int format = -1, width = 0, height = 0;
-
-    ~ScratchImage() { av_freep(&data[0]); }
-    void fit(int new_format, int new_width, int new_height) {
-        if (data[0] && format == new_format && width == new_width && height == new_height) return;
-        av_freep(&data[0]);
-        format = -1;
-        if (av_image_alloc(data, linesize, new_width, new_height, static_cast<AVPixelFormat>(new_format), 64) < 0)
-            throw std::bad_alloc();
-        format = new_format;
-        width = new_width;
-        height = new_height;
-    }
-};
-
-}  // namespace
-
-void convert_frame(const Frame& frame, int format, int width, int height, int flags, std::uint8_t* const data[4],
-                   const int linesize[4], bool padded) {
-    const AVFrame* source = frame.av_frame();
-    thread_local ScaleContextPtr context;
+SwsContext* thread_context(const AVFrame* source, int format, int width, int height, int flags) {
     context.reset(sws_getCachedContext(context.release(), source->width, source->height,
                                        static_cast<AVPixelFormat>(source->format), width, height,
                                        static_cast<AVPixelFormat>(format), flags, nullptr, nullptr, nullptr));
     if (!context)
         throw Error(AVERROR(EINVAL), "",
-                    std::string("swscale cannot convert ") + frame.pixel_format_name() + " to " +
+                    std::string("swscale cannot convert ") +
+                        av_get_pix_fmt_name(static_cast<AVPixelFormat>(source->format)) + " to " +
                         av_get_pix_fmt_name(static_cast<AVPixelFormat>(format)),
                     ErrorKind::Unsupported);
-    // The source's matrix and range; the destination keeps swscale's default range (limited for
-    // YUV and gray), as the CLI does.
     int* inverse_table = nullptr;
     int* table = nullptr;
     int source_full = 0, destination_full = 0, brightness = 0, contrast = 0, saturation = 0;
@@ -87,20 +78,124 @@ void convert_frame(const Frame& frame, int format, int width, int height, int fl
     if (source->color_range != AVCOL_RANGE_UNSPECIFIED) source_full = source->color_range == AVCOL_RANGE_JPEG;
     sws_setColorspaceDetails(context.get(), coefficients, source_full, coefficients, destination_full, brightness,
                              contrast, saturation);
-    if (padded) {
-        const int rows = sws_scale(context.get(), source->data, source->linesize, 0, source->height, data, linesize);
-        if (rows < 0) throw Error(rows, "", "cannot convert the frame");
-        return;
+    return context.get();
+}
+
+// The thread's frame of `format` at width x height, allocated as FFmpeg allocates frames (aligned
+// rows with room after them) and reused while the format and size stay the same.
+AVFrame* thread_scratch(int format, int width, int height) {
+    thread_local FramePtr scratch;
+    if (scratch && scratch->format == format && scratch->width == width && scratch->height == height)
+        return scratch.get();
+    scratch.reset(alloc_frame());
+    if (!scratch) throw std::bad_alloc();
+    scratch->format = format;
+    scratch->width = width;
+    scratch->height = height;
+    const int allocated = av_frame_get_buffer(scratch.get(), 0);
+    if (allocated < 0) {
+        scratch.reset();
+        throw Error(allocated, "", "cannot allocate a frame for the conversion");
     }
-    thread_local ScratchImage scratch;
-    scratch.fit(format, width, height);
-    const int rows = sws_scale(context.get(), source->data, source->linesize, 0, source->height, scratch.data,
-                               scratch.linesize);
-    if (rows < 0) throw Error(rows, "", "cannot convert the frame");
+    return scratch.get();
+}
+
+// How many of the destination's last rows must go through the scratch frame so that swscale may
+// write the others straight into it; 0 when it may write none. See converter.hpp.
+int rows_through_scratch(const AVPixFmtDescriptor* desc, const std::vector<PlaneLayout>& planes,
+                         std::uint8_t* const data[4], const int linesize[4], int height) {
+    if ((desc->flags & AV_PIX_FMT_FLAG_PAL) || (planes.size() > 1 && desc->log2_chroma_h != 0)) return 0;
+    int rows = 1;
+    for (const PlaneLayout& plane : planes) {
+        const int row_bytes = plane.row_bytes;
+        if (linesize[plane.index] != row_bytes) return 0;
+        if (planes.size() > 1 &&
+            (reinterpret_cast<std::uintptr_t>(data[plane.index]) % 16 != 0 || row_bytes % 16 != 0))
+            return 0;
+        rows = std::max(rows, (kRowOvershoot + row_bytes - 1) / row_bytes);
+    }
+    return rows < height ? rows : 0;
+}
+
+// The first source rows to convert straight so that swscale writes `output_rows` rows from them
+// (same size: row for row), a multiple of 8 rows; 0 if there are none.
+int source_rows_for(const AVFrame* source, int output_rows) {
+    const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(source->format));
+    if (desc->flags & AV_PIX_FMT_FLAG_PAL) return 0;  // its palette is no plane of rows to slice
+    // Whole chroma rows, and whole periods of the 8-row dither patterns swscale's unscaled
+    // converters restart at each slice (16-bit to 8-bit gray differs otherwise).
+    const int alignment = std::max(8, 1 << desc->log2_chroma_h);
+    return output_rows / alignment * alignment;
+}
+
+// av_image_copy() into the destination's planes (FFmpeg 5.1 takes them non-const).
+void copy_image(std::uint8_t* const data[4], const int linesize[4], const std::uint8_t* const source[4],
+                const int source_linesize[4], AVPixelFormat format, int width, int height) {
     std::uint8_t* destination[4] = {data[0], data[1], data[2], data[3]};
     int destination_linesize[4] = {linesize[0], linesize[1], linesize[2], linesize[3]};
-    av_image_copy(destination, destination_linesize, const_cast<const std::uint8_t**>(scratch.data), scratch.linesize,
-                  static_cast<AVPixelFormat>(format), width, height);
+    const std::uint8_t* planes[4] = {source[0], source[1], source[2], source[3]};
+    av_image_copy(destination, destination_linesize, planes, source_linesize, format, width, height);
+}
+
+// Checks what sws_scale returned: the rows it wrote, between `fewest` and `most`.
+void check_rows(int rows, int fewest, int most) {
+    if (rows < 0) throw Error(rows, "", "cannot convert the frame");
+    if (rows < fewest || rows > most)
+        throw Error(AVERROR_BUG, "", "swscale wrote " + std::to_string(rows) + " rows, not " +
+                                         std::to_string(fewest) + "-" + std::to_string(most));
+}
+
+}  // namespace
+
+void convert_frame(const Frame& frame, int format, int width, int height, int flags, std::uint8_t* const data[4],
+                   const int linesize[4]) {
+    const AVFrame* source = frame.av_frame();
+    const auto pixel_format = static_cast<AVPixelFormat>(format);
+    if (format == source->format && width == source->width && height == source->height) {
+        copy_image(data, linesize, source->data, source->linesize, pixel_format, width, height);
+        return;
+    }
+    const std::vector<PlaneLayout> planes = describe_planes(pixel_format, width, height);
+    const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(pixel_format);
+    SwsContext* scaler = thread_context(source, format, width, height, flags);
+    // Straight only at the frame's size: resizing, the bytes swscale computes for the last column
+    // can depend on where slices start (it reads past rows into stale buffers).
+    const bool same_size = width == source->width && height == source->height;
+    const int scratch_rows = same_size ? rows_through_scratch(desc, planes, data, linesize, height) : 0;
+    const int straight_source_rows = scratch_rows ? source_rows_for(source, height - scratch_rows) : 0;
+    int straight_rows = 0, rest = 0;
+    AVFrame* scratch = nullptr;
+    try {
+        if (straight_source_rows > 0) {
+            straight_rows = sws_scale(scaler, source->data, source->linesize, 0, straight_source_rows, data, linesize);
+            // More would mean the last rows' overshoot went past the destination (never seen).
+            check_rows(straight_rows, 0, height - scratch_rows);
+        }
+        // The rest through the scratch frame; swscale takes a slice's planes from its first row.
+        const AVPixFmtDescriptor* source_desc = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(source->format));
+        const std::uint8_t* slice[4] = {};
+        for (int plane = 0; plane < 4 && source->data[plane]; ++plane) {
+            const int shift = (plane == 1 || plane == 2) ? source_desc->log2_chroma_h : 0;
+            slice[plane] = source->data[plane] + std::ptrdiff_t(straight_source_rows >> shift) * source->linesize[plane];
+        }
+        scratch = thread_scratch(format, width, height);
+        rest = sws_scale(scaler, slice, source->linesize, straight_source_rows, source->height - straight_source_rows,
+                         scratch->data, scratch->linesize);
+        check_rows(rest, height - straight_rows, height - straight_rows);
+    } catch (...) {
+        context.reset();  // left in the middle of a frame
+        throw;
+    }
+    if (straight_rows == 0) {
+        copy_image(data, linesize, scratch->data, scratch->linesize, pixel_format, width, height);
+        return;
+    }
+    for (const PlaneLayout& plane : planes) {
+        const int p = plane.index;
+        av_image_copy_plane(data[p] + std::ptrdiff_t(straight_rows) * linesize[p], linesize[p],
+                            scratch->data[p] + std::ptrdiff_t(straight_rows) * scratch->linesize[p],
+                            scratch->linesize[p], plane.row_bytes, rest);
+    }
 }
 
 }  // namespace derenotes

@@ -4,8 +4,10 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "derenotes/frame.hpp"
+#include "derenotes/plane_layout.hpp"
 
 namespace derenotes {
 
@@ -16,15 +18,24 @@ int pixel_format_named(const std::string& name);
 // the CLI's default (its scaler passes no flags and swscale takes bicubic). Throws Error.
 int scale_flags_named(const std::string& flags);
 
-// Converts `frame` to `format` at width x height into the planes `data` (rows `linesize` bytes
-// apart). Uses the frame's colour matrix and range as the CLI does; the swscale context is kept
-// per thread and reused while the sizes, formats and flags stay the same.
-// swscale's SIMD code writes whole blocks of pixels, up to kConversionOvershoot bytes past the
-// end of a row: only when the destination is one plane whose rows follow each other with at
-// least that many writable bytes after the last (`padded`) does swscale write into it directly;
-// otherwise it converts into a padded buffer of the thread's and copies the rows over.
-constexpr int kConversionOvershoot = 256;
+// The planes convert_frame() writes for `format` at width x height (describe_planes()). Throws
+// Error (Unsupported) when swscale cannot produce the format, unless `copy`: the frame's own
+// format at its own size, which is copied rather than converted.
+std::vector<PlaneLayout> conversion_planes(int format, int width, int height, bool copy);
+
+// Converts `frame` to `format` at width x height into the planes `data`, rows `linesize` bytes
+// apart (at least each plane's row_bytes), as the CLI converts: the frame's colour matrix and
+// range, `flags`. The frame's own format at its own size is copied, as the CLI copies it. The
+// swscale context is kept per thread and reused while sizes, formats and flags stay the same.
+//
+// Nothing outside the destination's rows is written. swscale's SIMD code writes whole blocks of
+// pixels past a row's end (up to 90 bytes measured, a whole row for XYZ) and its planar
+// converters need 16-byte-aligned rows, which FFmpeg's own frames have. So swscale writes
+// straight into the destination only the rows that have rows after them to absorb that, when the
+// rows of each plane follow each other with no gap (and, for several planes, are 16-byte
+// aligned); the last rows, and any destination that is not so, go through a frame of the
+// thread's laid out as FFmpeg's and are copied over.
 void convert_frame(const Frame& frame, int format, int width, int height, int flags, std::uint8_t* const data[4],
-                   const int linesize[4], bool padded);
+                   const int linesize[4]);
 
 }  // namespace derenotes

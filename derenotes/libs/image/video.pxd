@@ -66,6 +66,7 @@ cdef extern from "derenotes/frame.hpp" namespace "derenotes" nogil:
     cdef cppclass Frame:
         int width()
         int height()
+        int pixel_format()
         string pixel_format_name()
         bool has_pts()
         int64_t pts()
@@ -123,6 +124,6 @@ cdef extern from "derenotes/random_access.hpp" namespace "derenotes" nogil:
 cdef extern from "derenotes/converter.hpp" namespace "derenotes" nogil:
     int pixel_format_named(const string& name) except +raise_error
     int scale_flags_named(const string& flags) except +raise_error
-    int kConversionOvershoot
+    vector[PlaneLayout] conversion_planes(int format, int width, int height, bool copy) except +raise_error
     void convert_frame(const Frame& frame, int format, int width, int height, int flags, uint8_t* const* data,
-                       const int* linesize, bool padded) except +raise_error
+                       const int* linesize) except +raise_error

@@ -31,6 +31,7 @@ from cpython.object cimport PyObject, PyTypeObject
 from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_IsValid, PyCapsule_New
 from cpython.ref cimport Py_INCREF, Py_XDECREF
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
+from libc.limits cimport INT_MAX
 from libc.stddef cimport size_t
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free
@@ -222,10 +223,10 @@ cdef class VideoReader:
 
     def __cinit__(self, path, *, int stream=0, int threads=0, max_pixels=DEFAULT_MAX_PIXELS, format=None,
                   width=None, height=None, sws_flags=None):
-        if format is not None or width is not None or height is not None:
-            _conversion_layout(format or "rgb24", 1 if width is None else width,  # a ValueError now, not later
-                               1 if height is None else height)
+        if (width is not None and width <= 0) or (height is not None and height <= 0):
+            raise ValueError(f"width and height must be positive, not {width}x{height}")
         self._conversion = (format or "rgb24", width, height, sws_flags or "")
+        scale_flags_named(self._conversion[3].encode())  # a ValueError now, not at the first frame
         self.path = os.fspath(path)
         self._encoded_path = os.fsencode(self.path)
         self.stream = stream
@@ -235,6 +236,8 @@ cdef class VideoReader:
         self.max_pixels = max_pixels
         self._open()
         cdef const StreamInfo* info = &self._stream_info
+        if format is not None and format != _text(info.pixel_format):
+            conversion_planes(pixel_format_named(format.encode()), 1, 1, False)  # an error now, not later
         self._time_base = Fraction(info.time_base_num, info.time_base_den)
         self._time_base_seconds = <double>info.time_base_num / info.time_base_den
 
@@ -399,9 +402,10 @@ cdef class VideoReader:
         object again). Each stretch of the file is decoded once, in file order, and no decoded
         frame is held but the ones returned.
 
-        With format (see VideoFrame.to_ndarray; width and height as the reader's): one array of
-        the frames converted, (N, H, W, channels) or (N, channels, H, W), each frame converted
-        straight into its place and dropped."""
+        With format (see VideoFrame.to_ndarray; width and height as the reader's): the frames
+        converted into one array, (N, H, W, channels), (N, planes, H, W) or a tuple of such
+        arrays, one per plane, as to_ndarray shapes them; each frame is converted straight into
+        its place and dropped."""
         cdef int64_t count = self._index().size()
         numbers = [self._frame_number_of(index, count) for index in indices]
         if format is None:
@@ -410,17 +414,20 @@ cdef class VideoReader:
         _, width, height, _ = self._conversion
         width = self.width if width is None else width  # one size for all, even if the stream's changes
         height = self.height if height is None else height
-        shape, dtype, _ = _conversion_layout(format, width, height)
-        import numpy
-        batch = numpy.empty((len(numbers),) + shape, dtype)
+        cdef _Conversion conversion = _Conversion.of(
+            pixel_format_named(format.encode()), width, height,
+            format == self.pix_fmt and width == self.width and height == self.height)
+        batch = conversion.allocate((len(numbers),))
         places = {}
         for place, number in enumerate(numbers):
             places.setdefault(number, []).append(place)
         for number in sorted(places):
             first, *others = places[number]
-            self._frame_number(number).to_ndarray(format, width=width, height=height, out=batch[first])
+            self._frame_number(number).to_ndarray(format, width=width, height=height,
+                                                  out=conversion.item(batch, first))
             for place in others:
-                batch[place] = batch[first]
+                for array in (batch if isinstance(batch, tuple) else (batch,)):
+                    array[place] = array[first]
         return batch
 
     @property
@@ -657,50 +664,46 @@ cdef class VideoFrame:
         range, bicubic scaling unless sws_flags says otherwise. Arguments left None take the
         reader's (VideoReader(format=, width=, height=, sws_flags=)), else rgb24 at the frame's size.
 
-        format: rgb24, bgr24, rgba, bgra -> (H, W, channels) uint8; rgb48le -> (H, W, 3) uint16;
-            gray -> (H, W) uint8; gray16le -> (H, W) uint16; yuv444p -> (3, H, W) uint8.
-        out: an array of that shape and dtype to write into, C-contiguous or with strided rows
-            (and planes); checked before any work. The GIL is released while converting.
+        format: any pixel format swscale produces, by FFmpeg's name; the frame's own format
+            (pix_fmt) at its own size is a copy of its planes. Planes have the shapes and dtypes
+            of VideoFrame.arrays (rows without padding), and come as:
+            one plane (rgb24, bgra, gray, gray16le, rgb48le, yuyv422, ...): that array, e.g.
+                rgb24 (H, W, 3) uint8, rgb48le (H, W, 3) uint16, gray (H, W) uint8;
+            planes of one shape (yuv444p, gbrp, yuva444p16le): one array (planes, H, W);
+            planes of different shapes (yuv420p, nv12, pal8): a tuple of arrays, one per plane.
+        out: what to write into instead, as returned (a tuple for several shapes): arrays of
+            that shape and dtype, items packed as in a C-contiguous array, rows (and planes)
+            apart by at least their size. Checked before any work (ValueError).
+        The GIL is released while converting.
         """
         default_format, default_width, default_height, default_flags = self._conversion
         format = default_format if format is None else format
         sws_flags = default_flags if sws_flags is None else sws_flags
+        cdef Frame* frame = self._frame.get()
         if width is None:
-            width = self._frame.get().width() if default_width is None else default_width
+            width = frame.width() if default_width is None else default_width
         if height is None:
-            height = self._frame.get().height() if default_height is None else default_height
-        shape, dtype_code, planar = _conversion_layout(format, width, height)
-        channels = shape[0] if planar else 1
-        cdef int out_width = width, out_height = height
-        if _ITEM_DTYPES is None:
-            _import_numpy()
-        import numpy
-        # An array of our own: C-contiguous with room after it for swscale's overshoot (see
-        # converter.hpp), so that a packed format is converted straight into it.
-        cdef bint padded = out is None and not planar
+            height = frame.height() if default_height is None else default_height
+        cdef int pixel_format = pixel_format_named(format.encode())
+        cdef int flags = scale_flags_named(sws_flags.encode())
+        cdef _Conversion conversion = _Conversion.of(
+            pixel_format, width, height,
+            pixel_format == frame.pixel_format() and width == frame.width() and height == frame.height())
         if out is None:
-            dtype = numpy.dtype(dtype_code)
-            size = dtype.itemsize * numpy.prod(shape, dtype=numpy.intp)
-            out = numpy.empty(size + kConversionOvershoot, numpy.uint8)[:size].view(dtype).reshape(shape)
-        else:
-            _check_out(out, shape, numpy.dtype(dtype_code), planar)
+            out = conversion.allocate(())
+        cdef list planes = conversion.planes_of(out)
         cdef uint8_t* data[4]
         cdef int linesize[4]
-        cdef size_t base = out.ctypes.data
-        cdef Py_ssize_t plane_stride = out.strides[0] if planar else 0
-        cdef int row_stride = out.strides[1] if planar else out.strides[0]
         cdef int plane
         for plane in range(4):
             data[plane] = NULL
             linesize[plane] = 0
-        for plane in range(channels):
-            data[plane] = <uint8_t*>(base + plane * plane_stride)
-            linesize[plane] = row_stride
-        cdef int pixel_format = pixel_format_named(format.encode())
-        cdef int flags = scale_flags_named(sws_flags.encode())
-        cdef Frame* frame = self._frame.get()
+        for plane, array in zip(conversion.plane_indices, planes):
+            data[plane] = <uint8_t*><size_t>array.ctypes.data
+            linesize[plane] = array.strides[0]
+        cdef int out_width = width, out_height = height
         with nogil:
-            convert_frame(frame[0], pixel_format, out_width, out_height, flags, data, linesize, padded)
+            convert_frame(frame[0], pixel_format, out_width, out_height, flags, data, linesize)
         return out
 
     def __repr__(self):
@@ -708,52 +711,111 @@ cdef class VideoFrame:
                 f"{self.width}x{self.height} {self.pict_type}>")
 
 
-# to_ndarray's formats: (channels, NumPy dtype, planar). Packed formats are (H, W[, channels]),
-# planar ones (channels, H, W).
-_CONVERSIONS = {
-    "rgb24": (3, "u1", False), "bgr24": (3, "u1", False), "rgba": (4, "u1", False), "bgra": (4, "u1", False),
-    "gray": (0, "u1", False), "gray16le": (0, "<u2", False), "rgb48le": (3, "<u2", False),
-    "yuv444p": (3, "u1", True),
-}
+cdef dict _conversions = {}  # (pixel format, width, height, copy) -> _Conversion, a few of them
 
 
-def _conversion_layout(format, width, height):
-    """(shape, NumPy dtype, planar) of to_ndarray's array for format at width x height."""
-    if format not in _CONVERSIONS:
-        raise ValueError(f"cannot convert to {format!r}: formats are {', '.join(_CONVERSIONS)}")
-    if width <= 0 or height <= 0:
-        raise ValueError(f"width and height must be positive, not {width}x{height}")
-    channels, dtype, planar = _CONVERSIONS[format]
-    shape = (channels, height, width) if planar else (height, width, channels) if channels else (height, width)
-    return shape, dtype, planar
+@cython.final
+cdef class _Conversion:
+    """What VideoFrame.to_ndarray makes for a pixel format and size: the planes' array shapes,
+    dtypes and row sizes (FFmpeg's, from the C++ plane layout), and how they are put together:
+    one array, one array of stacked planes, or a tuple of arrays."""
+
+    cdef readonly list plane_indices  # FFmpeg's plane numbers, in order
+    cdef list shapes, dtypes, row_bytes, inner_strides
+    cdef bint stacked  # several planes of one shape and dtype: one array (planes, ...)
+
+    @staticmethod
+    cdef _Conversion of(int pixel_format, width, height, bint copy):
+        key = (pixel_format, width, height, copy)
+        cdef _Conversion conversion = _conversions.get(key)
+        if conversion is not None:
+            return conversion
+        if width <= 0 or height <= 0:
+            raise ValueError(f"width and height must be positive, not {width}x{height}")
+        if _ITEM_DTYPES is None:
+            _import_numpy()
+        conversion = _Conversion.__new__(_Conversion)
+        conversion.plane_indices, conversion.shapes, conversion.dtypes = [], [], []
+        conversion.row_bytes, conversion.inner_strides = [], []
+        cdef PlaneLayout layout
+        for layout in conversion_planes(pixel_format, width, height, copy):
+            conversion.plane_indices.append(layout.index)
+            conversion.shapes.append(tuple(layout.shape[i] for i in range(layout.ndim)))
+            conversion.dtypes.append(_item_dtype(layout.format))
+            conversion.row_bytes.append(layout.row_bytes)
+            conversion.inner_strides.append(tuple(layout.inner_strides[i] for i in range(layout.ndim - 1)))
+        conversion.stacked = len(conversion.shapes) > 1 and all(
+            shape == conversion.shapes[0] and dtype == conversion.dtypes[0]
+            for shape, dtype in zip(conversion.shapes, conversion.dtypes))
+        if len(_conversions) >= 64:
+            _conversions.clear()
+        _conversions[key] = conversion
+        return conversion
+
+    cdef object allocate(self, tuple lead):
+        """New arrays for the result, with `lead` dimensions before each (a batch: (frames,)).
+        Rows are each plane's row size apart, so C-contiguous unless a plane's items end before
+        its row does (yuyv422 at odd widths); every array starts 64-byte aligned."""
+        if self.stacked:
+            return _rows_array(lead + (len(self.shapes),), self.shapes[0], self.dtypes[0], self.row_bytes[0],
+                               self.inner_strides[0])
+        arrays = tuple(_rows_array(lead, shape, dtype, row_bytes, inner)
+                       for shape, dtype, row_bytes, inner in zip(self.shapes, self.dtypes, self.row_bytes,
+                                                                 self.inner_strides))
+        return arrays[0] if len(arrays) == 1 else arrays
+
+    cdef object item(self, batch, Py_ssize_t index):
+        """Frame `index` of a batch from allocate((frames,))."""
+        return batch[index] if self.stacked or len(self.shapes) == 1 else tuple(array[index] for array in batch)
+
+    cdef list planes_of(self, out):
+        """The arrays of each plane of a result, checked to be fit for the conversion to write
+        into (ValueError otherwise): shape and dtype, writable, items packed as in a C-contiguous
+        array, rows and planes apart by at least their size, none reversed."""
+        cdef Py_ssize_t count = len(self.shapes)
+        if self.stacked:
+            _check_array(out, (count,) + self.shapes[0], self.dtypes[0])
+            planes = [out[i] for i in range(count)]
+            if out.strides[0] < self.shapes[0][0] * out.strides[1]:
+                raise ValueError(f"out's planes must be apart (strides {out.strides} for shape {out.shape}); "
+                                 "a C-contiguous array always fits")
+        elif count == 1:
+            planes = [out]
+        elif not isinstance(out, (tuple, list)) or len(out) != count:
+            raise ValueError(f"out must be a tuple of {count} numpy.ndarray, one per plane, as returned")
+        else:
+            planes = list(out)
+        for array, shape, dtype, row_bytes, inner in zip(planes, self.shapes, self.dtypes, self.row_bytes,
+                                                         self.inner_strides):
+            _check_array(array, shape, dtype)
+            if array.strides[1:] != inner or not row_bytes <= array.strides[0] <= INT_MAX:
+                raise ValueError(f"out's items must be packed within each row, rows apart (strides "
+                                 f"{array.strides} for shape {shape}); a C-contiguous array always fits")
+        return planes
 
 
-cdef _check_out(out, tuple shape, dtype, bint planar):
-    """An out= array fit for swscale to write into: the shape and dtype asked, writable, items
-    packed within each row, rows (and planes) apart by at least their size, none reversed."""
+cdef _check_array(array, tuple shape, dtype):
     import numpy
-    if not isinstance(out, numpy.ndarray):
-        raise ValueError(f"out must be a numpy.ndarray, not {type(out).__name__}")
-    if out.shape != shape or out.dtype != dtype:
-        raise ValueError(f"out must have shape {shape} and dtype {dtype}, not {out.shape} and {out.dtype}")
-    if not out.flags.writeable:
+    if not isinstance(array, numpy.ndarray):
+        raise ValueError(f"out must be a numpy.ndarray, not {type(array).__name__}")
+    if array.shape != shape or array.dtype != dtype:
+        raise ValueError(f"out must have shape {shape} and dtype {dtype}, not {array.shape} and {array.dtype}")
+    if not array.flags.writeable:
         raise ValueError("out is read-only")
-    # Per dimension from the innermost: the smallest stride that keeps items, rows and planes apart.
-    needed = []
-    size = dtype.itemsize
-    for extent, stride in zip(reversed(shape), reversed(out.strides)):
-        needed.append(size)
-        size = stride * extent
-    needed.reverse()
-    if planar:
-        packed_within_row = out.strides[2] == dtype.itemsize
-        apart = out.strides[1] >= needed[1] and out.strides[0] >= out.strides[1] * shape[1]
-    else:
-        packed_within_row = out.strides[1:] == tuple(needed[1:])
-        apart = out.strides[0] >= shape[1] * needed[1]
-    if not packed_within_row or not apart:
-        raise ValueError(f"out's items must be packed within each row, rows and planes apart (strides "
-                         f"{out.strides} for shape {shape}); a C-contiguous array always fits")
+
+
+cdef _rows_array(tuple lead, tuple shape, dtype, Py_ssize_t row_bytes, tuple inner_strides):
+    """A new array of lead + shape over rows row_bytes apart, starting 64-byte aligned (swscale
+    writes planar formats straight only into aligned rows: converter.hpp)."""
+    import numpy
+    cdef Py_ssize_t block = shape[0] * row_bytes
+    lead_strides = []
+    for extent in reversed(lead):
+        lead_strides.insert(0, block)
+        block *= extent
+    raw = numpy.empty(block + 63, numpy.uint8)
+    return numpy.ndarray(lead + shape, dtype, raw, -raw.ctypes.data % 64,
+                         tuple(lead_strides) + (row_bytes,) + inner_strides)
 
 
 # ---------------------------------------------------------------------------------------------
