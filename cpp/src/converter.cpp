@@ -55,10 +55,11 @@ int matrix_of(const AVFrame* frame) {
     return colorspace;
 }
 
-// The thread's swscale context, and the one for this conversion, set to the source's colours: its matrix and
-// range; the destination keeps swscale's default range (limited for YUV and gray), as the CLI's.
+// The thread's swscale context: the last conversion's, reused while sizes, formats and flags stay.
 thread_local ScaleContextPtr context;
 
+// The thread's context for this conversion, set to the source's colours: its matrix and range; the
+// destination keeps swscale's default range (limited for YUV and gray), as the CLI's.
 SwsContext* thread_context(const AVFrame* source, int format, int width, int height, int flags) {
     context.reset(sws_getCachedContext(context.release(), source->width, source->height,
                                        static_cast<AVPixelFormat>(source->format), width, height,
