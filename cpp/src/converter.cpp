@@ -46,6 +46,14 @@ namespace {
 // scaling flags, widths 2-72 and three scales (FFmpeg 5.1). XYZ formats write a whole row.
 constexpr int kRowOvershoot = 256;
 
+// swscale writes rows straight into the destination only at widths that are a multiple of this:
+// its SIMD code works in blocks of pixels and, where the last block would pass the row's stride,
+// leaves those pixels unwritten (x86 YUV to RGB: the last width % 8). FFmpeg's own frames have
+// room for the block; tight rows do not. Found by converting every input format swscale takes to
+// every output at widths 1-66 (failures at widths that are not multiples of 16 only), then at
+// every multiple of 16 up to 1024 (none), into tight rows against padded ones (FFmpeg 5.1).
+constexpr int kStraightWidthMultiple = 16;
+
 // The colour matrix swscale should use for a frame, as the CLI's scale filter picks it: the
 // frame's own, with BT.601 for unspecified, RGB, YCgCo and unknown values.
 int matrix_of(const AVFrame* frame) {
@@ -103,9 +111,13 @@ AVFrame* thread_scratch(int format, int width, int height) {
 
 // How many of the destination's last rows must go through the scratch frame so that swscale may
 // write the others straight into it; 0 when it may write none. See converter.hpp.
-int rows_through_scratch(const AVPixFmtDescriptor* desc, const std::vector<PlaneLayout>& planes,
-                         std::uint8_t* const data[4], const int linesize[4], int height) {
+int rows_through_scratch(const AVFrame* source, const AVPixFmtDescriptor* desc, const std::vector<PlaneLayout>& planes,
+                         std::uint8_t* const data[4], const int linesize[4], int width, int height) {
     if ((desc->flags & AV_PIX_FMT_FLAG_PAL) || (planes.size() > 1 && desc->log2_chroma_h != 0)) return 0;
+    if (width % kStraightWidthMultiple != 0) return 0;
+    // swscale's Bayer converters treat the first and last rows of every slice as the frame's own
+    // edges (and one crashed on a second slice): Bayer frames go in whole.
+    if (av_pix_fmt_desc_get(static_cast<AVPixelFormat>(source->format))->flags & AV_PIX_FMT_FLAG_BAYER) return 0;
     int rows = 1;
     for (const PlaneLayout& plane : planes) {
         const int row_bytes = plane.row_bytes;
@@ -162,7 +174,7 @@ void convert_frame(const Frame& frame, int format, int width, int height, int fl
     // Straight only at the frame's size: resizing, the bytes swscale computes for the last column
     // can depend on where slices start (it reads past rows into stale buffers).
     const bool same_size = width == source->width && height == source->height;
-    const int scratch_rows = same_size ? rows_through_scratch(desc, planes, data, linesize, height) : 0;
+    const int scratch_rows = same_size ? rows_through_scratch(source, desc, planes, data, linesize, width, height) : 0;
     const int straight_source_rows = scratch_rows ? source_rows_for(source, height - scratch_rows) : 0;
     int straight_rows = 0, rest = 0;
     AVFrame* scratch = nullptr;

@@ -28,13 +28,16 @@ std::vector<PlaneLayout> conversion_planes(int format, int width, int height, bo
 // range, `flags`. The frame's own format at its own size is copied, as the CLI copies it. The
 // swscale context is kept per thread and reused while sizes, formats and flags stay the same.
 //
-// Nothing outside the destination's rows is written. swscale's SIMD code writes whole blocks of
-// pixels past a row's end (up to 90 bytes measured, a whole row for XYZ) and its planar
-// converters need 16-byte-aligned rows, which FFmpeg's own frames have. So swscale writes
-// straight into the destination only the rows that have rows after them to absorb that, when the
-// rows of each plane follow each other with no gap (and, for several planes, are 16-byte
-// aligned); the last rows, and any destination that is not so, go through a frame of the
-// thread's laid out as FFmpeg's and are copied over.
+// Every byte of the destination's rows is written, and nothing outside them. swscale's SIMD code
+// writes whole blocks of pixels past a row's end (up to 90 bytes measured, a whole row for XYZ),
+// leaves a row's last pixels unwritten when their block would pass the row's stride, and its
+// planar converters need 16-byte-aligned rows: FFmpeg's own frames allow for all of that. So
+// swscale writes straight into the destination only the rows that have rows after them to absorb
+// the overshoot, when the rows of each plane follow each other with no gap, the width is a
+// multiple of 16 pixels (and, for several planes, rows are 16-byte aligned), and the converter
+// gives the same bytes whether the frame goes in whole or cut in two (not so for Bayer sources);
+// the last rows, and any destination that is not so, go through a frame of the thread's laid out
+// as FFmpeg's and are copied over.
 void convert_frame(const Frame& frame, int format, int width, int height, int flags, std::uint8_t* const data[4],
                    const int linesize[4]);
 
