@@ -10,6 +10,7 @@ import logging
 from derenotes.errors import (
     DecodeError,
     DerenotesError,
+    FrameNotFoundError,
     LimitExceededError,
     OpenError,
     StreamNotFoundError,
@@ -27,6 +28,7 @@ __all__ = [
     "VideoFrame",
     "DerenotesError",
     "DecodeError",
+    "FrameNotFoundError",
     "LimitExceededError",
     "UnsupportedCodecError",
     "StreamNotFoundError",

@@ -37,6 +37,12 @@ class StreamNotFoundError(DerenotesError, IndexError):
     """The file has no video stream, or not as many as the ``stream`` asked for."""
 
 
+class FrameNotFoundError(DerenotesError, IndexError):
+    """No frame at this index or time: before the first or past the last, or a frame the
+    file's packets listed that decoding showed it does not have (a damaged file: ``len(reader)``
+    then gives the count decoding found)."""
+
+
 class OpenError(DerenotesError, OSError):
     """An operating-system error while opening or reading the file; ``errno`` is set."""
 

@@ -183,6 +183,14 @@ void Decoder::open() {
         info_.fps_num = stream->avg_frame_rate.num;
         info_.fps_den = stream->avg_frame_rate.den;
     }
+    const AVRational guessed_rate = av_guess_frame_rate(format_.get(), stream, nullptr);
+    if (guessed_rate.num > 0 && guessed_rate.den > 0) {
+        info_.rate_num = guessed_rate.num;
+        info_.rate_den = guessed_rate.den;
+    }
+    info_.reorder_delay = stream->codecpar->video_delay;
+    const AVCodecDescriptor* descriptor = avcodec_descriptor_get(stream->codecpar->codec_id);
+    info_.intra_only = descriptor && (descriptor->props & AV_CODEC_PROP_INTRA_ONLY);
     info_.time_base_num = stream->time_base.num;
     info_.time_base_den = stream->time_base.den;
     if (stream->duration != AV_NOPTS_VALUE && stream->duration > 0)
@@ -243,8 +251,10 @@ PacketInfo describe(const AVPacket* packet) {
     info.dts = packet->dts;
     info.duration = packet->duration;
     info.pos = packet->pos;
+    info.size = packet->size;
     info.key = packet->flags & AV_PKT_FLAG_KEY;
     info.discard = packet->flags & AV_PKT_FLAG_DISCARD;
+    info.corrupt = packet->flags & AV_PKT_FLAG_CORRUPT;
     return info;
 }
 
@@ -260,14 +270,25 @@ bool Decoder::read_packet() {
     }
 }
 
-std::vector<PacketInfo> Decoder::index_packets() {
+PacketList Decoder::index_packets() {
     return interruptible([this] {
         flushing_ = true;  // the decoder must seek before it decodes again
-        std::vector<PacketInfo> packets;
+        PacketList list;
+        std::vector<PacketInfo>& packets = list.packets;
         // Reads packets until `count` are described (or the end), asking for interrupts now and then.
         const auto read_until = [&](std::size_t count) {
-            for (unsigned rounds = 1; packets.size() < count && read_packet(); ++rounds) {
+            for (unsigned rounds = 1; packets.size() < count; ++rounds) {
                 if (rounds % 256 == 0) check_interrupt();
+                try {
+                    if (!read_packet()) break;
+                } catch (const Error& error) {
+                    // Damaged data iteration stops at too, after the frames before: those are the stream's.
+                    if (error.kind() != ErrorKind::InvalidData) throw;
+                    break;
+                }
+                std::size_t palette_size = 0;
+                if (const std::uint8_t* palette = av_packet_get_side_data(packet_.get(), AV_PKT_DATA_PALETTE, &palette_size))
+                    list.palettes.emplace_back(packets.size(), std::vector<std::uint8_t>(palette, palette + palette_size));
                 packets.push_back(describe(packet_.get()));
                 av_packet_unref(packet_.get());
             }
@@ -278,23 +299,24 @@ std::vector<PacketInfo> Decoder::index_packets() {
             read_until(to_check);
             const bool agree = packets.size() == to_check &&
                                std::equal(packets.begin(), packets.end(), from_tables->begin(), [](const auto& a, const auto& b) {
-                                   return a.pts == b.pts && a.dts == b.dts && a.pos == b.pos && a.key == b.key &&
+                                   return a.pts == b.pts && a.dts == b.dts && a.pos == b.pos && a.size == b.size && a.key == b.key &&
                                           a.discard == b.discard;
                                });
-            if (agree) return std::move(*from_tables);
+            if (agree) {
+                // The packets read carry what the tables cannot know (flags of damage).
+                std::copy(packets.begin(), packets.end(), from_tables->begin());
+                packets = std::move(*from_tables);
+                return list;
+            }
         }
         read_until(SIZE_MAX);  // no tables, or they say otherwise than the demuxer: believe the demuxer
-        return packets;
+        return list;
     });
 }
 
-std::optional<PacketInfo> Decoder::seek(const PacketInfo& start) {
+std::optional<PacketInfo> Decoder::seek(std::int64_t time) {
     return interruptible([&]() -> std::optional<PacketInfo> {
         log::clear_last_line();
-        // Demuxers differ in what time they look up (MP4's index holds decode times before the
-        // edit list's shift, Matroska's presentation times): the key frame's presentation time
-        // lands on it in the common ones, and the caller checks where it landed.
-        const std::int64_t time = start.pts != kNoTimestamp ? start.pts : start.dts;
         check_ffmpeg(av_seek_frame(format_.get(), info_.stream_index, time, AVSEEK_FLAG_BACKWARD), "cannot seek");
         avcodec_flush_buffers(codec_.get());
         av_frame_unref(received_.get());
@@ -308,6 +330,13 @@ std::optional<PacketInfo> Decoder::seek(const PacketInfo& start) {
         if (!packet_pending_) return std::nullopt;
         return describe(packet_.get());
     });
+}
+
+void Decoder::attach_palette(const std::vector<std::uint8_t>& palette) {
+    if (!packet_pending_ || av_packet_get_side_data(packet_.get(), AV_PKT_DATA_PALETTE, nullptr)) return;
+    std::uint8_t* data = av_packet_new_side_data(packet_.get(), AV_PKT_DATA_PALETTE, palette.size());
+    if (!data) throw std::bad_alloc();
+    std::copy(palette.begin(), palette.end(), data);
 }
 
 void Decoder::feed() {

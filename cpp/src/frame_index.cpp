@@ -2,53 +2,132 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace derenotes {
+namespace {
 
-FrameIndex::FrameIndex(std::vector<PacketInfo> packets) : packets_(std::move(packets)) {
-    std::vector<std::int64_t> keys;  // packet numbers of the key packets read so far
-    std::vector<std::pair<std::int64_t, std::int64_t>> shown;  // (pts, packet number)
-    std::vector<std::int64_t> start_of;                          // per shown packet
-    for (std::int64_t number = 0; number < static_cast<std::int64_t>(packets_.size()); ++number) {
-        const PacketInfo& packet = packets_[number];
-        if (packet.key) keys.push_back(number);
-        if (packet.discard) continue;
-        if (packet.pts == kNoTimestamp) throw std::invalid_argument("a packet without a presentation timestamp");
-        // Decoding starts at a key packet: the last one so far, unless this picture is shown
-        // before it (a leading picture of an open GOP, which may refer to the GOP before).
-        auto key = keys.rbegin();
-        while (key != keys.rend() && packets_[*key].pts > packet.pts) ++key;
-        // Before the first key packet, or a leading picture of it: sequential decoding does
-        // not show these either (the decoder waits for a key frame, HEVC drops such RASL pictures).
-        if (key == keys.rend()) continue;
-        shown.emplace_back(packet.pts, number);
-        start_of.push_back(*key);
+// Per packet, the key packet to decode from to get its picture exactly, or -1: the last key packet
+// so far (in decode order) whose own picture is not after this one. A later picture would make
+// this a leading picture of that key's open GOP, which may refer to the GOP before it.
+std::vector<std::int64_t> start_packets(const std::vector<PacketInfo>& packets) {
+    // Key packets that can still be an answer: a key is never the answer once a later key shows a
+    // picture no later than its own, so the pictures here rise with the decode order.
+    std::vector<std::int64_t> keys;
+    std::vector<std::int64_t> starts(packets.size(), -1);
+    for (std::int64_t number = 0; number < static_cast<std::int64_t>(packets.size()); ++number) {
+        const std::int64_t pts = packets[number].pts;
+        if (packets[number].key) {
+            while (!keys.empty() && packets[keys.back()].pts >= pts) keys.pop_back();
+            keys.push_back(number);
+        }
+        const auto after = std::upper_bound(keys.begin(), keys.end(), pts, [&](std::int64_t time, std::int64_t key) {
+            return time < packets[key].pts;
+        });
+        if (after != keys.begin()) starts[number] = *std::prev(after);
     }
-    if (keys.empty()) throw std::invalid_argument("no key frame");
-
-    std::vector<std::size_t> by_pts(shown.size());
-    for (std::size_t i = 0; i < by_pts.size(); ++i) by_pts[i] = i;
-    std::sort(by_pts.begin(), by_pts.end(), [&](std::size_t a, std::size_t b) { return shown[a].first < shown[b].first; });
-    order_.reserve(shown.size());
-    start_.reserve(shown.size());
-    for (std::size_t i = 0; i < by_pts.size(); ++i) {
-        if (i && shown[by_pts[i]].first == shown[by_pts[i - 1]].first)
-            throw std::invalid_argument("two frames with one timestamp");
-        order_.push_back(shown[by_pts[i]].second);
-        start_.push_back(start_of[by_pts[i]]);
-    }
+    return starts;
 }
 
-std::int64_t FrameIndex::frame_of_pts(std::int64_t pts) const {
-    std::int64_t low = 0, high = size();
-    while (low < high) {
-        const std::int64_t middle = low + (high - low) / 2;
-        if (this->pts(middle) < pts)
-            low = middle + 1;
-        else
-            high = middle;
+}  // namespace
+
+FrameIndex FrameIndex::predict(std::vector<PacketInfo> packets) {
+    FrameIndex index;
+    index.packets_ = std::move(packets);
+    const std::vector<PacketInfo>& all = index.packets_;
+    const std::vector<std::int64_t> starts = start_packets(all);
+    std::vector<std::int64_t> shown;
+    for (std::int64_t number = 0; number < static_cast<std::int64_t>(all.size()); ++number) {
+        if (all[number].discard) continue;
+        if (all[number].pts == kNoTimestamp) throw std::invalid_argument("a packet without a presentation timestamp");
+        // Before the first key packet, or a leading picture of it: sequential decoding usually
+        // does not show these either (the decoder waits for a key frame, HEVC drops RASL pictures).
+        if (starts[number] < 0) {
+            ++index.unreachable_;
+            continue;
+        }
+        shown.push_back(number);
     }
-    return low < size() && this->pts(low) == pts ? low : -1;
+    if (std::none_of(all.begin(), all.end(), [](const PacketInfo& packet) { return packet.key; }))
+        throw std::invalid_argument("no key frame");
+    std::sort(shown.begin(), shown.end(), [&](std::int64_t a, std::int64_t b) { return all[a].pts < all[b].pts; });
+    index.frames_.reserve(shown.size());
+    for (std::size_t i = 0; i < shown.size(); ++i) {
+        const PacketInfo& packet = all[shown[i]];
+        if (i && packet.pts == all[shown[i - 1]].pts) throw std::invalid_argument("two frames with one timestamp");
+        index.frames_.push_back({packet.pts, packet.pts, shown[i], starts[shown[i]], packet.duration, packet.key});
+    }
+    index.finish();
+    return index;
+}
+
+FrameIndex FrameIndex::learn(std::vector<PacketInfo> packets, const std::vector<DecodedFrame>& frames) {
+    FrameIndex index;
+    index.packets_ = std::move(packets);
+    index.learned_ = true;
+    const std::vector<PacketInfo>& all = index.packets_;
+    const std::vector<std::int64_t> starts = start_packets(all);
+    std::unordered_map<std::int64_t, std::int64_t> packet_of_pts;  // -1 when two packets have it
+    for (std::int64_t number = 0; number < static_cast<std::int64_t>(all.size()); ++number) {
+        if (all[number].pts == kNoTimestamp) continue;
+        const auto [place, added] = packet_of_pts.emplace(all[number].pts, number);
+        if (!added) place->second = -1;
+    }
+    bool recognisable = true;
+    index.frames_.reserve(frames.size());
+    for (const DecodedFrame& decoded : frames) {
+        FrameEntry entry;
+        entry.pts = decoded.pts;
+        entry.identity = decoded.identity;
+        entry.key = decoded.key;
+        const auto place = decoded.identity == kNoTimestamp ? packet_of_pts.end() : packet_of_pts.find(decoded.identity);
+        if (place != packet_of_pts.end() && place->second >= 0) {
+            const PacketInfo& packet = all[place->second];
+            entry.packet = place->second;
+            entry.start = starts[place->second];
+            entry.duration = packet.duration;
+            entry.key = packet.key;
+        } else {
+            recognisable = false;
+        }
+        index.frames_.push_back(entry);
+    }
+    index.finish();
+    for (std::size_t i = 1; i < index.by_identity_.size(); ++i)
+        if (index.by_identity_[i].first == index.by_identity_[i - 1].first) recognisable = false;
+    if (!recognisable) {
+        for (FrameEntry& entry : index.frames_) entry.start = -1;
+        index.finish();
+    }
+    return index;
+}
+
+void FrameIndex::finish() {
+    by_identity_.clear();
+    for (std::int64_t number = 0; number < size(); ++number)
+        if (frames_[number].identity != kNoTimestamp) by_identity_.emplace_back(frames_[number].identity, number);
+    std::sort(by_identity_.begin(), by_identity_.end());
+    // first_from_[p]: the first frame whose start is p or later (its last entry: size()).
+    first_from_.assign(packets_.size() + 1, size());
+    for (std::int64_t number = size() - 1; number >= 0; --number)
+        if (frames_[number].start >= 0) first_from_[frames_[number].start] = number;
+    for (std::int64_t p = static_cast<std::int64_t>(packets_.size()) - 1; p >= 0; --p)
+        first_from_[p] = std::min(first_from_[p], first_from_[p + 1]);
+}
+
+std::int64_t FrameIndex::number_of(std::int64_t identity) const {
+    const auto place = std::lower_bound(by_identity_.begin(), by_identity_.end(), std::pair{identity, std::int64_t{0}});
+    return place != by_identity_.end() && place->first == identity ? place->second : -1;
+}
+
+std::int64_t FrameIndex::first_from(std::int64_t start) const {
+    if (start < 0) return 0;
+    return first_from_[std::min<std::size_t>(start, packets_.size())];
+}
+
+void FrameIndex::truncate(std::int64_t number) {
+    frames_.resize(std::min(number, size()));
+    finish();
 }
 
 }  // namespace derenotes

@@ -67,6 +67,10 @@ void install(int ffmpeg_level) {
 void set_level(int ffmpeg_level) { av_log_set_level(ffmpeg_level); }
 int level() { return av_log_get_level(); }
 
+void message(int ffmpeg_level, std::string text) {
+    if (ffmpeg_level <= av_log_get_level()) enqueue(ffmpeg_level, std::move(text));
+}
+
 bool pending() { return queue_pending.load(std::memory_order_acquire); }
 
 std::vector<Message> drain(std::size_t* dropped) {

@@ -147,6 +147,9 @@ std::optional<std::vector<PacketInfo>> mp4_packets(AVFormatContext* format, AVSt
         packet.dts = entry->timestamp;
         packet.pts = entry->timestamp + offsets->shift + offsets->per_sample[i];
         packet.pos = entry->pos;
+        packet.size = entry->size;
+        // A file cut short lists samples it does not hold: the demuxer reads them damaged or not at all.
+        if (entry->pos < 0 || entry->pos + entry->size > file_size) return std::nullopt;
         packet.key = entry->flags & AVINDEX_KEYFRAME;
         packet.discard = entry->flags & AVINDEX_DISCARD_FRAME;
         if (i) packets[i - 1].duration = packet.dts - packets[i - 1].dts;

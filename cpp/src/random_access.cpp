@@ -1,9 +1,22 @@
 #include "derenotes/random_access.hpp"
 
+#include <algorithm>
 #include <stdexcept>
+
+#include "derenotes/log.hpp"
 
 namespace derenotes {
 namespace {
+
+// Frames decoded from the beginning before trusting files whose packets give cause for doubt.
+constexpr std::int64_t kFramesChecked = 16;
+// Places flagged damaged that building the index checks by decoding; the rest are checked when read.
+constexpr std::size_t kDamagedPlacesChecked = 8;
+// Seeks that fail in a row (refused, or landing where the index does not say) before random
+// access stops seeking in this file and decodes from the beginning instead.
+constexpr int kFailedSeeksBeforeGivingUp = 2;
+// How far before the key packet asked for a demuxer's landing is looked for in the index.
+constexpr std::int64_t kLandingSearch = 4096;
 
 // Whether packet a comes after packet b in decode order: by file position where both have one
 // (a stream's packets lie in the file in decode order), else by decode, else presentation time.
@@ -13,28 +26,59 @@ bool after(const PacketInfo& a, const PacketInfo& b) {
     return a.pts > b.pts;
 }
 
-// The key packet before packet `number` in decode order, or -1.
-std::int64_t previous_key(const FrameIndex& index, std::int64_t number) {
-    while (--number >= 0)
-        if (index.packets()[number].key) return number;
-    return -1;
+// Whether the packet a demuxer landed on after a seek is this one of the index. A demuxer may not
+// know a packet's decode time right after a seek (Matroska derives it from the packets before).
+bool same_landing(const PacketInfo& indexed, const PacketInfo& landed) {
+    const auto same = [](std::int64_t a, std::int64_t b) { return a == kNoTimestamp || b == kNoTimestamp || a == b; };
+    const bool some_time = (indexed.pts != kNoTimestamp && landed.pts != kNoTimestamp) ||
+                           (indexed.dts != kNoTimestamp && landed.dts != kNoTimestamp);
+    return indexed.pos == landed.pos && some_time && same(indexed.pts, landed.pts) && same(indexed.dts, landed.dts);
+}
+
+// The pts that identifies a frame: its packet's as the decoder carries it, else FFmpeg's best effort.
+std::int64_t identity_of(const Frame& frame) {
+    return frame.packet_pts() != kNoTimestamp ? frame.packet_pts() : frame.pts();
+}
+
+// Whether the packets' timestamps never go back in decode order: with a decoder that reorders
+// frames, they are then not presentation times (or the encoder never reordered: decoding tells).
+bool timestamps_in_decode_order(const std::vector<PacketInfo>& packets) {
+    std::int64_t last = kNoTimestamp;
+    for (const PacketInfo& packet : packets) {
+        if (packet.pts == kNoTimestamp) continue;
+        if (packet.pts < last) return false;
+        last = packet.pts;
+    }
+    return true;
 }
 
 }  // namespace
 
-RandomAccess::RandomAccess(std::string path, DecoderOptions options, std::unique_ptr<Decoder> unused)
-    : path_(std::move(path)), options_(options), decoder_(std::move(unused)) {
-    if (!decoder_) decoder_ = std::make_unique<Decoder>(path_, options_);
+RandomAccess::RandomAccess(std::string path, DecoderOptions options, std::unique_ptr<Decoder> unused, IndexSource source)
+    : path_(std::move(path)), options_(options), source_(source), decoder_(std::move(unused)) {
+    decoder();
+}
+
+Decoder& RandomAccess::decoder() {
+    if (!decoder_) {
+        decoder_ = std::make_unique<Decoder>(path_, options_);
+        position_ = {};
+    }
+    return *decoder_;
+}
+
+void RandomAccess::forget_decoder() {
+    decoder_.reset();
+    position_ = {};
 }
 
 const FrameIndex& RandomAccess::index() {
     if (!index_) {
         try {
-            index_.emplace(decoder_->index_packets());
-        } catch (const std::invalid_argument& why) {
-            throw Error(AVERROR_PATCHWELCOME, path_,
-                        std::string("cannot index the frames for random access: ") + why.what(),
-                        ErrorKind::Unsupported);
+            build_index();
+        } catch (const Error& error) {
+            if (error.kind() == ErrorKind::Interrupted) forget_decoder();
+            throw;
         }
     }
     return *index_;
@@ -42,85 +86,304 @@ const FrameIndex& RandomAccess::index() {
 
 std::int64_t RandomAccess::size() { return index().size(); }
 
+void RandomAccess::build_index() {
+    // The decoder reads every packet: it must be reopened or seek before decoding again.
+    PacketList list = decoder().index_packets();
+    position_ = {};
+    palettes_ = std::move(list.palettes);
+    const std::vector<PacketInfo>& packets = list.packets;
+    if (source_ == IndexSource::Decoding) {
+        index_ = FrameIndex::learn(packets, {});  // its packets, to learn the frames from
+        from_beginning(-1);
+        return;
+    }
+    try {
+        index_ = FrameIndex::predict(packets);
+    } catch (const std::invalid_argument& why) {
+        index_ = FrameIndex::learn(packets, {});
+        from_beginning(-1, std::string("the packets cannot number the frames (") + why.what() + ")");
+        return;
+    }
+    ++index_version_;
+    // Places where the packets give cause for doubt are checked by decoding them now, so that the
+    // frame count and times are exact from the start (decoding there may learn the index).
+    const bool reorders_unseen = decoder_->info().reorder_delay > 0 && timestamps_in_decode_order(packets);
+    if (index_->unreachable() > 0 || reorders_unseen) {
+        const std::int64_t frames = std::min(index_->size(), index_->unreachable() + kFramesChecked);
+        if (frames > 0) check_frame(frames - 1);
+    }
+    std::size_t damaged_places = 0;
+    for (std::int64_t number = 0; number < index_->size() && damaged_places < kDamagedPlacesChecked; ++number) {
+        if (index_->learned()) break;
+        const std::int64_t packet = index_->frame(number).packet;
+        if (packet < 0 || !index_->packets()[packet].corrupt) continue;
+        ++damaged_places;
+        check_frame(number);
+    }
+}
+
+void RandomAccess::check_frame(std::int64_t number) {
+    try {
+        find(number);
+    } catch (const Error& error) {
+        // OutOfRange: the stream turned out shorter, and the index says so now. InvalidData: the
+        // frame raises it when asked for.
+        if (error.kind() != ErrorKind::OutOfRange && error.kind() != ErrorKind::InvalidData) throw;
+    }
+}
+
 std::unique_ptr<Frame> RandomAccess::frame(std::int64_t number) {
-    const FrameIndex& frames = index();
-    if (number < 0 || number >= frames.size()) throw std::out_of_range("frame number out of range");
-    const std::int64_t pts = frames.pts(number);
-    if (!can_decode_forward_to(number)) seek_to(frames.start_number(number));
-    auto frame = decode_until(pts);
-    if (!frame) {
-        ++retries_;
-        // The demuxer's seek or the index was off for this file: once more from the key frame
-        // before, then by counting from the start, which is exact by definition.
-        const std::int64_t earlier = previous_key(frames, frames.start_number(number));
-        if (earlier >= 0) {
-            seek_to(earlier);
-            frame = decode_until(pts);
+    index();
+    try {
+        return find(number);
+    } catch (const Error& error) {
+        if (error.kind() == ErrorKind::Interrupted) forget_decoder();
+        throw;
+    }
+}
+
+std::unique_ptr<Frame> RandomAccess::find(std::int64_t number) {
+    if (number < 0 || number >= index_->size()) throw no_such_frame(number);
+    std::unique_ptr<Frame> found;
+    const auto decode = [&] { return decode_to(number, found); };
+    if (can_decode_forward_to(number) && attempt([&] { return decode() == Outcome::Found; })) return found;
+
+    // From the frame's key packet, then from the key packet before it: the first may not be one
+    // (to this decoder), or the demuxer may not land on it.
+    std::vector<std::int64_t> failed_starts;
+    std::optional<std::int64_t> ended_before;  // the frame a stream that ended early did not give
+    for (std::int64_t start = usable_start(number), tries = 0; start >= 0 && tries < 2;
+         start = earlier_key(start), ++tries) {
+        if (tries) ++statistics_.earlier_keys;
+        Outcome outcome = Outcome::Disagreed;
+        const bool decoded = attempt([&] {
+            if (!seek_to(start)) return false;
+            outcome = decode();
+            return true;
+        });
+        if (decoded && outcome == Outcome::Found) {
+            failed_seeks_in_a_row_ = 0;
+            bad_starts_.insert(failed_starts.begin(), failed_starts.end());
+            return found;
         }
+        // Decoding from two key packets both ran out of frames before the same one: the stream
+        // ends there (a file cut short; only damaged packets follow). Iteration ends there too.
+        if (decoded && outcome == Outcome::Ended) {
+            if (ended_before && *ended_before == position_.next) {
+                log::message(AV_LOG_WARNING, path_ + ": the stream ends after frame " +
+                                                 std::to_string(*ended_before - 1) + ", not with the " +
+                                                 std::to_string(index_->size()) + " frames its packets list");
+                index_->truncate(*ended_before);
+                ++index_version_;
+                return find(number);  // out of range now
+            }
+            ended_before = position_.next;
+        }
+        failed_starts.push_back(start);
+    }
+    const std::int64_t version = index_version_;
+    found = from_beginning(number, "decoding gives other frames than the packet index says");
+    // The index held from the beginning: the key packets that failed are not ones for this decoder.
+    if (index_version_ == version) bad_starts_.insert(failed_starts.begin(), failed_starts.end());
+    return found;
+}
+
+Error RandomAccess::no_such_frame(std::int64_t number) const {
+    return Error(AVERROR(EINVAL), path_,
+                 "no frame " + std::to_string(number) + ": the stream has " + std::to_string(index_->size()) +
+                     (index_->learned() ? " frames (as decoding showed)" : " frames"),
+                 ErrorKind::OutOfRange);
+}
+
+template <typename Step>
+bool RandomAccess::attempt(Step step) {
+    try {
+        if (step()) return true;
+    } catch (const Error& error) {
+        if (error.kind() != ErrorKind::InvalidData) throw;  // damaged data here is no reason to give up
+    }
+    position_ = {};
+    return false;
+}
+
+RandomAccess::Outcome RandomAccess::decode_to(std::int64_t number, std::unique_ptr<Frame>& found) {
+    const FrameIndex& frames = *index_;
+    for (;;) {
+        std::unique_ptr<Frame> frame = decoder().next();
         if (!frame) {
-            ++sequential_fallbacks_;
-            return decode_from_start(number);
+            position_.valid = false;  // the decoder was flushed: it must seek again
+            return Outcome::Ended;
+        }
+        std::int64_t got = position_.next;  // from the beginning, frames are counted as iteration counts them
+        if (position_.from >= 0) {
+            got = frames.number_of(identity_of(*frame));
+            // Decodable only from further back (a leading picture of an open GOP): may come out or not.
+            if (got >= 0 && frames.frame(got).start < position_.from) continue;
+        }
+        if (got != position_.next || got >= frames.size() || !as_expected(*frame, got)) {
+            position_.valid = false;
+            return Outcome::Disagreed;
+        }
+        // Containers flag packets key that are none (AVI flags every packet of some codecs that
+        // code frames as changes to the one before): the decoder must see an intra picture there.
+        if (position_.from >= 0 && frames.frame(got).packet == position_.from && !intra_picture(*frame)) {
+            give_up_seeking_after_failures();
+            position_.valid = false;
+            return Outcome::Disagreed;
+        }
+        position_.next = got + 1;
+        while (position_.next < frames.size() && frames.frame(position_.next).start < position_.from)
+            ++position_.next;
+        if (got == number) {
+            frame->set_index(number);
+            frame->set_pts(frames.pts(number));
+            found = std::move(frame);
+            return Outcome::Found;
         }
     }
-    frame->set_index(number);
-    return frame;
+}
+
+bool RandomAccess::intra_picture(const Frame& frame) const {
+    const char type = frame.picture_type();
+    return decoder_->info().intra_only || type == 'I' || type == 'i';  // 'i': SI, H.264's switching intra
+}
+
+bool RandomAccess::as_expected(const Frame& frame, std::int64_t number) const {
+    const FrameEntry& entry = index_->frame(number);
+    if (entry.identity != kNoTimestamp && identity_of(frame) != entry.identity) return false;
+    // A prediction is right only if the decoder keeps the packets' timestamps (it replaces them
+    // with decode times when they do not rise in presentation order).
+    return index_->learned() || frame.pts() == entry.pts;
+}
+
+bool RandomAccess::seek_to(std::int64_t start) {
+    const std::vector<PacketInfo>& packets = index_->packets();
+    const PacketInfo& key = packets[start];
+    position_ = {};
+    // The key packet's presentation time lands on it in most demuxers, its decode time in others
+    // (MPEG-TS): the other one is tried when the first lands past it, and tried first from then on.
+    std::int64_t times[2] = {key.pts, key.dts};
+    if (seek_by_decode_time_) std::swap(times[0], times[1]);
+    std::optional<PacketInfo> landed;
+    try {
+        for (int i = 0; i < 2; ++i) {
+            if (times[i] == kNoTimestamp || (i == 1 && times[1] == times[0])) continue;
+            ++statistics_.seeks;
+            landed = decoder().seek(times[i]);
+            if (landed && !after(*landed, key)) {
+                if (i == 1) seek_by_decode_time_ = !seek_by_decode_time_;
+                break;
+            }
+        }
+    } catch (const Error& error) {
+        if (error.kind() == ErrorKind::InvalidData) give_up_seeking_after_failures();
+        throw;
+    }
+    // The demuxer must land on a packet of the index at or before the key packet, with the same
+    // timestamps as when the index was read: else frames would not be recognised by them.
+    std::int64_t landing = -1;
+    if (landed && !after(*landed, key))
+        for (std::int64_t number = start; number >= 0 && number > start - kLandingSearch; --number)
+            if (same_landing(packets[number], *landed)) {
+                landing = number;
+                break;
+            }
+    // A key packet of a codec that is not intra-only must give a picture of its own, first, for
+    // the decoder to confirm it (see decode_to).
+    const bool shown = !key.discard && index_->number_of(key.pts) == index_->first_from(start);
+    if (landing < 0 || (!key.discard && !shown && !decoder_->info().intra_only)) {
+        give_up_seeking_after_failures();
+        return false;
+    }
+    // The palette in force where decoding resumes, which the demuxer attached further back.
+    for (auto palette = palettes_.rbegin(); palette != palettes_.rend(); ++palette)
+        if (palette->first <= landing) {
+            decoder_->attach_palette(palette->second);
+            break;
+        }
+    position_ = {true, start, index_->first_from(start)};
+    return true;
+}
+
+void RandomAccess::give_up_seeking_after_failures() {
+    if (++failed_seeks_in_a_row_ < kFailedSeeksBeforeGivingUp) return;
+    if (seeking_)
+        log::message(AV_LOG_WARNING, path_ + ": seeking fails in this file; random access decodes from the beginning");
+    seeking_ = false;
 }
 
 bool RandomAccess::can_decode_forward_to(std::int64_t number) const {
-    if (!positioned_ || !last_output_pts_ || index_->pts(number) <= *last_output_pts_) return false;
+    if (!decoder_ || !position_.valid || number < position_.next) return false;
+    if (index_->frame(number).start < position_.from) return false;
     // Decoding on is exact from wherever the decoder started; it saves work unless a key frame
     // nearer the target lies ahead of the packets read so far.
+    const std::int64_t start = usable_start(number);
+    if (start < 0 || start == position_.from) return true;
     const std::optional<PacketInfo>& position = decoder_->last_fed();
-    return position && !after(index_->start_packet(number), *position);
+    return position && !after(index_->packets()[start], *position);
 }
 
-void RandomAccess::seek_to(std::int64_t start) {
+std::int64_t RandomAccess::usable_start(std::int64_t number) const {
+    if (!seeking_) return -1;
+    std::int64_t start = index_->frame(number).start;
+    while (start >= 0 && bad_starts_.count(start)) start = earlier_key(start);
+    return start;
+}
+
+std::int64_t RandomAccess::earlier_key(std::int64_t packet) const {
     const std::vector<PacketInfo>& packets = index_->packets();
-    positioned_ = false;
-    last_output_pts_.reset();
-    for (std::int64_t target = start;;) {
-        ++seeks_;
-        const std::optional<PacketInfo> landed = decoder_->seek(packets[target]);
-        if (landed && !after(*landed, packets[start])) break;
-        // The demuxer went past the key frame: ask for an earlier one, or start over.
-        target = previous_key(*index_, target);
-        if (target < 0) {
-            decoder_ = std::make_unique<Decoder>(path_, options_);
-            break;
-        }
-    }
-    positioned_ = true;
+    while (--packet >= 0)
+        if (packets[packet].key && !bad_starts_.count(packet)) return packet;
+    return -1;
 }
 
-std::unique_ptr<Frame> RandomAccess::decode_until(std::int64_t pts) {
-    for (;;) {
-        std::unique_ptr<Frame> frame = decoder_->next();
-        if (!frame) {
-            positioned_ = false;  // the decoder was flushed: it must seek again
-            return nullptr;
+std::unique_ptr<Frame> RandomAccess::from_beginning(std::int64_t number, const std::string& reason) {
+    ++statistics_.passes;
+    decoder_ = std::make_unique<Decoder>(path_, options_);  // opened afresh: exactly iteration
+    position_ = {true, -1, 0};
+    std::vector<DecodedFrame> decoded;  // kept to learn the index from, should it disagree
+    bool agrees = number >= 0;
+    std::unique_ptr<Frame> found;
+    std::int64_t disagreement = -1;
+    try {
+        while (std::unique_ptr<Frame> frame = decoder_->next()) {
+            const std::int64_t count = static_cast<std::int64_t>(decoded.size());
+            decoded.push_back({identity_of(*frame), frame->pts(), frame->key_frame()});
+            if (agrees && (count >= index_->size() || !as_expected(*frame, count))) {
+                agrees = false;
+                disagreement = count;
+            }
+            if (count == number) {
+                frame->set_index(number);
+                found = std::move(frame);
+                if (agrees) {
+                    position_.next = count + 1;
+                    return found;
+                }
+            }
         }
-        if (!frame->has_pts()) continue;
-        last_output_pts_ = frame->pts();
-        if (frame->pts() == pts) return frame;
-        if (frame->pts() > pts) return nullptr;
+    } catch (const Error& error) {
+        // Iteration raises here too, after the frames before: those are the stream's frames.
+        if (error.kind() != ErrorKind::InvalidData) {
+            position_ = {};
+            throw;
+        }
+        if (agrees && static_cast<std::int64_t>(decoded.size()) < index_->size()) {
+            agrees = false;
+            disagreement = static_cast<std::int64_t>(decoded.size());
+        }
     }
-}
-
-std::unique_ptr<Frame> RandomAccess::decode_from_start(std::int64_t number) {
-    decoder_ = std::make_unique<Decoder>(path_, options_);
-    positioned_ = false;
-    last_output_pts_.reset();
-    std::unique_ptr<Frame> frame;
-    for (std::int64_t i = 0; i <= number; ++i) {
-        frame = decoder_->next();
-        if (!frame)
-            throw Error(AVERROR_INVALIDDATA, path_,
-                        "frame " + std::to_string(number) + " is in the file's index but was not decoded");
-    }
-    positioned_ = true;
-    if (frame->has_pts()) last_output_pts_ = frame->pts();
-    frame->set_index(number);
-    return frame;
+    position_ = {};
+    if (!reason.empty())
+        log::message(AV_LOG_WARNING, path_ + ": " + reason +
+                                         (disagreement >= 0 ? " (from frame " + std::to_string(disagreement) + " on)" : "") +
+                                         "; decoded the whole stream once to number its " +
+                                         std::to_string(decoded.size()) + " frames exactly");
+    index_ = FrameIndex::learn(index_->packets(), decoded);
+    ++index_version_;
+    bad_starts_.clear();
+    if (number >= 0 && !found) throw no_such_frame(number);
+    return found;
 }
 
 }  // namespace derenotes

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "derenotes/error.hpp"
@@ -22,9 +23,20 @@ struct StreamInfo {
     std::string pixel_format;  // FFmpeg's name, "" if unknown
     std::string codec;         // the decoder's name
     int fps_num = 0, fps_den = 0;            // average frame rate; 0/0 when unknown
+    int rate_num = 0, rate_den = 0;          // FFmpeg's guess of the frame rate (r_frame_rate); 0/0 when none
     int time_base_num = 0, time_base_den = 1;
     double duration = -1;                    // seconds; negative when unknown
     std::int64_t frame_count = -1;           // the container's count; negative when unknown
+    int reorder_delay = 0;                   // frames the decoder holds back to reorder (video_delay)
+    bool intra_only = false;                 // the codec codes every frame on its own
+};
+
+// The packets of the stream as index_packets() reads them, and the palettes the demuxer attached
+// to some of them. A demuxer attaches a palette only where it starts or changes (MOV and AVI to the
+// first packet), so a decoder that resumes after a seek needs the last one before that point.
+struct PacketList {
+    std::vector<PacketInfo> packets;                                            // decode order
+    std::vector<std::pair<std::int64_t, std::vector<std::uint8_t>>> palettes;  // (packet number, bytes)
 };
 
 // Asked now and then while opening, reading and decoding (at most every few milliseconds, and
@@ -52,15 +64,20 @@ public:
     std::int64_t decode_errors() const { return decode_errors_; }
 
     // Random access (see RandomAccess). Every packet of the stream in decode order, without
-    // decoding: from an MP4's sample tables when the first packets read agree with them, else by
-    // reading them all. Call before decoding; the decoder must then seek before it decodes.
-    std::vector<PacketInfo> index_packets();
-    // Seeks so that decoding resumes at `start` (a key packet) or before it, as far as the
-    // demuxer can tell: returns the first packet there (fed to the decoder next), or nothing
-    // at the end of the file. The caller checks where it landed and seeks earlier if need be.
-    std::optional<PacketInfo> seek(const PacketInfo& start);
+    // decoding: from an MP4's sample tables when the first packets read agree with them and the
+    // file holds every sample they list, else by reading them all. Call before decoding; the
+    // decoder must then seek before it decodes.
+    PacketList index_packets();
+    // Seeks so that decoding resumes at the last key packet at or before `time` (stream time
+    // base), as far as the demuxer can tell: returns the first packet there (fed to the decoder
+    // next), or nothing at the end of the file. Demuxers differ in what time they look up (MP4's
+    // index holds decode times before the edit list's shift, Matroska's presentation times,
+    // MPEG-TS decode times): the caller checks where it landed.
+    std::optional<PacketInfo> seek(std::int64_t time);
     // The last packet sent to the decoder since the last seek (nothing right after one).
     const std::optional<PacketInfo>& last_fed() const { return last_fed_; }
+    // Gives the packet seek() returned this palette (AV_PKT_DATA_PALETTE) unless it has its own.
+    void attach_palette(const std::vector<std::uint8_t>& palette);
 
 private:
     void open();

@@ -17,6 +17,7 @@ enum class ErrorKind {
     OutOfMemory,
     LimitExceeded,    // larger than the limit the user set (e.g. pixels per frame)
     Interrupted,      // the user asked to stop (the interrupt check said so)
+    OutOfRange,       // no such frame: the stream has fewer
     Other,
 };
 

@@ -32,8 +32,14 @@ public:
     std::string pixel_format_name() const;
     bool has_pts() const { return frame_->best_effort_timestamp != AV_NOPTS_VALUE; }
     std::int64_t pts() const { return frame_->best_effort_timestamp; }
+    // The pts the frame's packet had, carried through the decoder (pts() is FFmpeg's best effort,
+    // which may be a packet's dts instead): what tells frames apart after a seek.
+    std::int64_t packet_pts() const { return frame_->pts; }
     std::int64_t index() const { return index_; }
-    void set_index(std::int64_t index) { index_ = index; }  // random access knows better than a count
+    // Random access knows better than a count, and than the timestamp a decoder that has just
+    // seeked guesses (it starts its guessing afresh): it gives the frame what iteration gives it.
+    void set_index(std::int64_t index) { index_ = index; }
+    void set_pts(std::int64_t pts) { frame_->best_effort_timestamp = pts; }
     bool key_frame() const { return frame_is_key(frame_.get()); }
     const AVFrame* av_frame() const { return frame_.get(); }  // for conversions (converter.hpp)
     char picture_type() const;

@@ -19,6 +19,9 @@ void install(int ffmpeg_level);
 void set_level(int ffmpeg_level);
 int level();
 
+// Queues a message of derenotes' own at an FFmpeg level (AV_LOG_WARNING ...), when that level is logged.
+void message(int ffmpeg_level, std::string text);
+
 // Cheap check for the hot path: is anything queued?
 bool pending();
 // Takes every queued message; `dropped` tells how many were discarded because the queue was full.

@@ -1,53 +1,112 @@
-// Frames by their number in presentation order (the numbers sequential decoding gives them),
-// exactly: seek to the key frame the frame index names, decode forward to the frame's timestamp.
+// Frames by their number in iteration order (the numbers sequential decoding gives them), exactly.
+//
+// The frame index predicts from the packets where every frame is; random access seeks to the key
+// packet it names and decodes forward. Nothing the container says is taken on trust: where the
+// demuxer lands after a seek is checked against the index, and so is every frame decoded on the
+// way (its packet, its place in the order, its timestamp). When a check fails, the frame is looked
+// for again from the key packet before, then by decoding from the beginning, which is iteration
+// itself; and when decoding from the beginning disagrees with the index, the index is replaced by
+// what that pass gave (learned), so that frame numbers, their count and their times are exact too.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "derenotes/decoder.hpp"
 #include "derenotes/frame_index.hpp"
 
 namespace derenotes {
 
+enum class IndexSource {
+    Packets,   // predicted from the packets, checked by every decode, learned when a check fails
+    Decoding,  // learned by decoding the whole stream once: exact whatever the file holds
+};
+
 class RandomAccess {
 public:
     // Opens a decoder of its own, or takes `unused`, one opened on the same file with the same
     // options that has not decoded yet: random access never disturbs another decoder's iteration.
-    RandomAccess(std::string path, DecoderOptions options, std::unique_ptr<Decoder> unused = nullptr);
+    RandomAccess(std::string path, DecoderOptions options, std::unique_ptr<Decoder> unused = nullptr,
+                 IndexSource source = IndexSource::Packets);
 
-    // The frame index, built on first use by reading every packet once (no decoding).
+    // The frame index, made on first use (see IndexSource). Files whose packets give cause for
+    // doubt (packets flagged damaged, a decoder that reorders frames although the timestamps do not,
+    // packets before the first key frame) are checked by decoding those places first.
     const FrameIndex& index();
     // How many frames sequential decoding gives.
     std::int64_t size();
-    // Frame `number` (0 <= number < size()). Decodes forward from where the decoder is when the
-    // frame lies ahead and no key frame would save work, otherwise seeks first.
+    // Frame `number` (0 <= number < size()); an Error of kind OutOfRange when decoding shows
+    // that the stream has fewer frames than the index said.
     std::unique_ptr<Frame> frame(std::int64_t number);
-    // How many seeks frame() made so far, how often the first try missed the frame (the index
-    // or the demuxer's seek was off), and how often it fell back to counting from the start.
-    std::int64_t seeks() const { return seeks_; }
-    std::int64_t retries() const { return retries_; }
-    std::int64_t sequential_fallbacks() const { return sequential_fallbacks_; }
+    // Changes whenever the index does (learned or cut short): numbers and times read before may be stale.
+    std::int64_t index_version() const { return index_version_; }
+
+    struct Statistics {
+        std::int64_t seeks = 0;
+        std::int64_t earlier_keys = 0;  // frames looked for again from the key packet before
+        std::int64_t passes = 0;        // passes from the beginning
+    };
+    const Statistics& statistics() const { return statistics_; }
 
 private:
-    // Positions the decoder at or before the start packet numbered `start` (decode order).
-    void seek_to(std::int64_t start);
-    // Whether decoding on from the decoder's position reaches `number` at no extra cost.
+    // What decoding on from the position gave.
+    enum class Outcome { Found, Disagreed, Ended };
+    // Where the decoder is and what it must give next.
+    struct Position {
+        bool valid = false;
+        std::int64_t from = -1;  // the key packet decoding resumed at; -1: the beginning (frames counted)
+        std::int64_t next = 0;   // the frame number it must give next (frames decodable only from
+                                 // before `from` may come out in between, or not)
+    };
+
+    void build_index();
+    std::unique_ptr<Frame> find(std::int64_t number);
+    // Decodes on until frame `number` (into `found`), checking every frame against the index.
+    Outcome decode_to(std::int64_t number, std::unique_ptr<Frame>& found);
+    // Whether the frame is the one the index has at `number`.
+    bool as_expected(const Frame& frame, std::int64_t number) const;
+    // Whether the decoder made the frame on its own, as a key frame must be (decoders that do not
+    // say, leaving the picture type unknown, confirm no key frame of a codec that is not intra-only).
+    bool intra_picture(const Frame& frame) const;
+    // Positions the decoder at key packet `start`; false when the demuxer cannot seek there or
+    // lands elsewhere than the index says (another packet, other timestamps).
+    bool seek_to(std::int64_t start);
+    // Runs a seek-and-decode step: false when it failed on the file's data (the fallbacks try
+    // another way), rethrowing any other error.
+    template <typename Step>
+    bool attempt(Step step);
+    void give_up_seeking_after_failures();  // counts a failed seek; a few in a row stop seeking
     bool can_decode_forward_to(std::int64_t number) const;
-    // Decodes until the frame of timestamp pts: nothing if a frame after it (or the end) comes first.
-    std::unique_ptr<Frame> decode_until(std::int64_t pts);
-    // Frame `number` by counting from the start: exact whatever the index says.
-    std::unique_ptr<Frame> decode_from_start(std::int64_t number);
+    // The key packet to decode frame `number` from, skipping keys that failed; -1: the beginning.
+    std::int64_t usable_start(std::int64_t number) const;
+    std::int64_t earlier_key(std::int64_t packet) const;  // the usable key packet before, or -1
+    // Decodes from the beginning to frame `number` (or through the stream when negative): exact
+    // by definition. When what comes out disagrees with the index, decodes on to the end and
+    // learns the index from it, saying why (`reason`, unless empty) in the log.
+    std::unique_ptr<Frame> from_beginning(std::int64_t number, const std::string& reason = "");
+    // Decodes the frame, forgetting it and whether the stream had it: a check of the index there.
+    void check_frame(std::int64_t number);
+    void forget_decoder();  // after an interrupt, the decoder's state is undefined
+    Error no_such_frame(std::int64_t number) const;
+    Decoder& decoder();
 
     std::string path_;
     DecoderOptions options_;
+    IndexSource source_;
     std::unique_ptr<Decoder> decoder_;
     std::optional<FrameIndex> index_;
-    bool positioned_ = false;                      // the decoder decodes on from a valid start
-    std::optional<std::int64_t> last_output_pts_;  // since it was positioned
-    std::int64_t seeks_ = 0, retries_ = 0, sequential_fallbacks_ = 0;
+    std::vector<std::pair<std::int64_t, std::vector<std::uint8_t>>> palettes_;  // see PacketList
+    std::int64_t index_version_ = 0;
+    Position position_;
+    std::set<std::int64_t> bad_starts_;  // key packets decoding from which disagreed with the index
+    int failed_seeks_in_a_row_ = 0;      // seeking is given up after a few, for files it fails on
+    bool seeking_ = true;
+    bool seek_by_decode_time_ = false;  // this demuxer lands on a key packet by its decode time
+    Statistics statistics_;
 };
 
 }  // namespace derenotes

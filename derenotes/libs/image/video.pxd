@@ -20,6 +20,7 @@ cdef extern from "derenotes/error.hpp" namespace "derenotes" nogil:
         OutOfMemory
         LimitExceeded
         Interrupted
+        OutOfRange
         Other
 
     cdef cppclass ErrorInfo:
@@ -89,6 +90,7 @@ cdef extern from "derenotes/decoder.hpp" namespace "derenotes" nogil:
         string pixel_format
         string codec
         int fps_num, fps_den
+        int rate_num, rate_den
         int time_base_num, time_base_den
         double duration
         int64_t frame_count
@@ -113,13 +115,19 @@ cdef extern from "derenotes/frame_index.hpp" namespace "derenotes" nogil:
         int64_t pts(int64_t frame)
         int64_t duration(int64_t frame)
         bool key(int64_t frame)
+        bool learned()
 
 cdef extern from "derenotes/random_access.hpp" namespace "derenotes" nogil:
+    cpdef enum class IndexSource "derenotes::IndexSource":
+        Packets
+        Decoding
+
     cdef cppclass RandomAccess:
-        RandomAccess(string path, DecoderOptions options) except +raise_error
-        RandomAccess(string path, DecoderOptions options, unique_ptr[Decoder] unused) except +raise_error
+        RandomAccess(string path, DecoderOptions options, unique_ptr[Decoder] unused,
+                     IndexSource source) except +raise_error
         const FrameIndex& index() except +raise_error
         unique_ptr[Frame] frame(int64_t number) except +raise_error
+        int64_t index_version()
 
 cdef extern from "derenotes/converter.hpp" namespace "derenotes" nogil:
     int pixel_format_named(const string& name) except +raise_error

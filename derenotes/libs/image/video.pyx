@@ -32,6 +32,7 @@ from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_IsValid, PyCapsul
 from cpython.ref cimport Py_INCREF, Py_XDECREF
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
 from libc.limits cimport INT_MAX
+from libc.stdint cimport INT64_MIN
 from libc.stddef cimport size_t
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free
@@ -50,6 +51,8 @@ cdef enum:
     AV_LOG_WARNING = 24
     AV_LOG_INFO = 32
     AV_LOG_DEBUG = 48
+
+cdef int64_t NO_TIMESTAMP = INT64_MIN  # AV_NOPTS_VALUE
 
 _logger = logging.getLogger("derenotes")
 
@@ -70,6 +73,7 @@ _KIND_ERRORS = {
     ErrorKind.StreamNotFound: errors.StreamNotFoundError,
     ErrorKind.Unsupported: errors.UnsupportedCodecError,
     ErrorKind.OutOfMemory: errors.OutOfMemoryError,
+    ErrorKind.OutOfRange: errors.FrameNotFoundError,
     ErrorKind.Other: errors.DerenotesError,
 }
 
@@ -176,13 +180,14 @@ install(AV_LOG_WARNING)
 # VideoReader
 
 DEFAULT_MAX_PIXELS = 8192 * 8192
+_INDEX_SOURCES = {"packets": IndexSource.Packets, "decode": IndexSource.Decoding}
 
 
 cdef class VideoReader:
     """Decodes one video stream of a file, frame by frame, in presentation order.
 
     VideoReader(path, *, stream=0, threads=0, max_pixels=DEFAULT_MAX_PIXELS, format=None, width=None,
-                height=None, sws_flags=None)
+                height=None, sws_flags=None, index="packets")
 
     path: str, bytes or os.PathLike; anything FFmpeg can open.
     stream: which video stream, counted among the file's video streams only (like ffmpeg's
@@ -197,6 +202,11 @@ cdef class VideoReader:
     format, width, height, sws_flags: what frame.to_ndarray() converts to when not told
         (default rgb24 at the frame's size, bicubic); get_frames(indices, format=) uses width
         and height too.
+    index: how random access learns where the frames are. "packets" (default): from the
+        packets, without decoding, checked against every frame it decodes and learned by
+        decoding the whole stream once where the check fails (the log says so). "decode":
+        by decoding the whole stream once, first: exact whatever the file holds, at the cost
+        of one full decode.
 
     Iterating yields every frame; each new ``for`` loop starts again from the first frame.
     Random access gives the same frames by their number or time, exactly: len(reader),
@@ -210,6 +220,9 @@ cdef class VideoReader:
     cdef StreamInfo _stream_info  # copied at open: the reader keeps it whoever has the decoder
     cdef bint _closed
     cdef list _times  # every frame's time from the index, made on first use
+    cdef int64_t _times_version  # the index's version _times was made from
+    cdef list _times_sorted, _numbers_by_time  # frames with a time, by time (for frame_at)
+    cdef IndexSource _index_source
     cdef bytes _encoded_path
     cdef readonly object path
     cdef readonly int stream
@@ -222,7 +235,10 @@ cdef class VideoReader:
     cdef bint _busy  # a thread is inside the decoder with the GIL released
 
     def __cinit__(self, path, *, int stream=0, int threads=0, max_pixels=DEFAULT_MAX_PIXELS, format=None,
-                  width=None, height=None, sws_flags=None):
+                  width=None, height=None, sws_flags=None, index="packets"):
+        if index not in _INDEX_SOURCES:
+            raise ValueError(f"index must be 'packets' or 'decode', not {index!r}")
+        self._index_source = _INDEX_SOURCES[index]
         if (width is not None and width <= 0) or (height is not None and height <= 0):
             raise ValueError(f"width and height must be positive, not {width}x{height}")
         self._conversion = (format or "rgb24", width, height, sws_flags or "")
@@ -351,14 +367,15 @@ cdef class VideoReader:
         cdef DecoderOptions options = self._options()
         cdef const FrameIndex* index
         cdef bint take_unused = self._decoder and not self._started
+        cdef unique_ptr[Decoder] unused
+        cdef IndexSource source = self._index_source
         self._claim()
         try:
             with nogil:
                 if not self._random:
                     if take_unused:
-                        self._random.reset(new RandomAccess(path, options, move(self._decoder)))
-                    else:
-                        self._random.reset(new RandomAccess(path, options))
+                        unused = move(self._decoder)
+                    self._random.reset(new RandomAccess(path, options, move(unused), source))
                 index = &self._random.get().index()
         finally:
             self._busy = False
@@ -382,7 +399,7 @@ cdef class VideoReader:
         if number < 0:
             number += count
         if not 0 <= number < count:
-            raise IndexError(f"frame index {index} out of range: {self.path!r} has {count} frames")
+            raise errors.FrameNotFoundError(f"frame index {index} out of range: {self.path!r} has {count} frames")
         return number
 
     def __len__(self):
@@ -443,13 +460,23 @@ cdef class VideoReader:
 
     cdef list _frame_times(self):
         cdef const FrameIndex* index = self._index()
-        if self._times is None:
-            self._times = [index.pts(number) * self._time_base_seconds for number in range(index.size())]
+        cdef int64_t version = self._random.get().index_version()  # learned or cut short since?
+        if self._times is None or self._times_version != version:
+            self._times = [None if index.pts(number) == NO_TIMESTAMP else index.pts(number) * self._time_base_seconds
+                           for number in range(index.size())]
+            # For frame_at: the frames that have a time, by time (iteration's order, unless the index
+            # was learned from a decoder whose timestamps do not rise).
+            timed = sorted((time, number) for number, time in enumerate(self._times) if time is not None)
+            self._times_sorted = [time for time, _ in timed]
+            self._numbers_by_time = [number for _, number in timed]
+            self._times_version = version
         return self._times
 
     def frame_at(self, seconds):
         """The frame on screen at this time: the last one whose time is at or before it.
-        IndexError before the first frame's time and from the end of the last frame on."""
+        IndexError before the first frame's time and from the end of the last frame on (its
+        duration from its packet, else from the stream's frame rate); ValueError for NaN, and for
+        streams whose frames have no timestamps (raw elementary streams)."""
         return self._frame_number(self._frame_number_at(seconds))
 
     def frames_at(self, times):
@@ -457,19 +484,28 @@ cdef class VideoReader:
         return self.get_frames([self._frame_number_at(seconds) for seconds in times])
 
     cdef int64_t _frame_number_at(self, seconds) except -1:
-        cdef list frame_times = self._frame_times()
-        cdef int64_t count = len(frame_times)
-        number = bisect.bisect_right(frame_times, seconds) - 1
-        if number < 0:
-            first = f"{frame_times[0]:.6g} s" if frame_times else "none: the stream has no frames"
-            raise IndexError(f"no frame at {seconds} s in {self.path!r}: the first frame is at {first}")
-        end = frame_times[count - 1] + self._frame_duration(count - 1)
-        if number == count - 1 and seconds >= end:
-            raise IndexError(f"no frame at {seconds} s in {self.path!r}: the last frame ends at {end:.6g} s")
+        seconds = float(seconds)
+        if seconds != seconds:
+            raise ValueError(f"no frame at NaN seconds in {self.path!r}")
+        frame_times = self._frame_times()
+        cdef list times = self._times_sorted
+        if frame_times and not times:
+            raise ValueError(f"{self.path!r}: its frames have no timestamps, so none can be found by time; "
+                             "use reader[i]")
+        place = bisect.bisect_right(times, seconds) - 1
+        if place < 0:
+            first = f"{times[0]:.6g} s" if times else "none: the stream has no frames"
+            raise errors.FrameNotFoundError(f"no frame at {seconds} s in {self.path!r}: the first frame is at {first}")
+        number = self._numbers_by_time[place]
+        if place == len(times) - 1 and seconds > times[place]:
+            end = times[place] + self._frame_duration(number)
+            if seconds >= end:
+                raise errors.FrameNotFoundError(f"no frame at {seconds} s in {self.path!r}: the last frame ends at {end:.6g} s")
         return number
 
     cdef double _frame_duration(self, int64_t number) except? -1:
-        """How long a frame is shown: its packet's duration, else one frame at the average rate."""
+        """How long a frame is shown: its packet's duration, else one frame at the stream's rate
+        (the average, else FFmpeg's guess), else 0 (the last frame is then shown at its time only)."""
         cdef const FrameIndex* index = self._index()
         if index.duration(number) > 0:
             return index.duration(number) * self._time_base_seconds
@@ -497,9 +533,12 @@ cdef class VideoReader:
 
     @property
     def fps(self):
-        """The stream's average frame rate as a float, or None when the file does not tell."""
+        """The stream's frame rate as a float: its average rate, else FFmpeg's guess from the
+        container and codec (ffprobe's r_frame_rate), or None when neither tells."""
         cdef const StreamInfo* info = self._info()
-        return <double>info.fps_num / info.fps_den if info.fps_den else None
+        if info.fps_den:
+            return <double>info.fps_num / info.fps_den
+        return <double>info.rate_num / info.rate_den if info.rate_den else None
 
     @property
     def time_base(self):
