@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 extern "C" {
 #include <libavutil/opt.h>
@@ -109,6 +110,18 @@ AVFrame* thread_scratch(int format, int width, int height) {
     return scratch.get();
 }
 
+// Zeroes the frame's rows from `first` on (of every plane; the scratch path is taken for planes of
+// one height, or whole): some converters leave bytes unwritten even in FFmpeg's own frames (the
+// X of xRGB, the last pixel of odd widths in 48-bit RGB, ...), which the CLI's fresh buffers have
+// as zeros; a reused frame of ours would otherwise give the last conversion's bytes there.
+void clear_rows(AVFrame* frame, const std::vector<PlaneLayout>& planes, int first) {
+    for (const PlaneLayout& plane : planes) {
+        if (plane.is_palette || first >= plane.height) continue;
+        std::uint8_t* start = frame->data[plane.index] + std::ptrdiff_t(first) * frame->linesize[plane.index];
+        std::memset(start, 0, std::size_t(plane.height - first) * frame->linesize[plane.index]);
+    }
+}
+
 // How many of the destination's last rows must go through the scratch frame so that swscale may
 // write the others straight into it; 0 when it may write none. See converter.hpp.
 int rows_through_scratch(const AVFrame* source, const AVPixFmtDescriptor* desc, const std::vector<PlaneLayout>& planes,
@@ -192,6 +205,7 @@ void convert_frame(const Frame& frame, int format, int width, int height, int fl
             slice[plane] = source->data[plane] + std::ptrdiff_t(straight_source_rows >> shift) * source->linesize[plane];
         }
         scratch = thread_scratch(format, width, height);
+        clear_rows(scratch, planes, straight_rows);
         rest = sws_scale(scaler, slice, source->linesize, straight_source_rows, source->height - straight_source_rows,
                          scratch->data, scratch->linesize);
         check_rows(rest, height - straight_rows, height - straight_rows);
