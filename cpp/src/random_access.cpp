@@ -60,7 +60,9 @@ RandomAccess::RandomAccess(std::string path, DecoderOptions options, std::unique
 }
 
 Decoder& RandomAccess::decoder() {
-    if (!decoder_) {
+    if (!decoder_ || interrupted_decoder_) {
+        interrupted_decoder_ = false;
+        decoder_.reset();
         decoder_ = std::make_unique<Decoder>(path_, options_);
         position_ = {};
     }
@@ -68,7 +70,9 @@ Decoder& RandomAccess::decoder() {
 }
 
 void RandomAccess::forget_decoder() {
-    decoder_.reset();
+    // Replaced at its next use, not now: closing it waits for its threads' frames, and Ctrl-C
+    // should land at once.
+    interrupted_decoder_ = true;
     position_ = {};
 }
 
@@ -209,6 +213,7 @@ bool RandomAccess::attempt(Step step) {
 RandomAccess::Outcome RandomAccess::decode_to(std::int64_t number, std::unique_ptr<Frame>& found) {
     const FrameIndex& frames = *index_;
     for (;;) {
+        decoder().check_interrupt();  // decoding on may take many frames: Ctrl-C between them
         std::unique_ptr<Frame> frame = decoder().next();
         if (!frame) {
             position_.valid = false;  // the decoder was flushed: it must seek again
@@ -340,13 +345,17 @@ std::int64_t RandomAccess::earlier_key(std::int64_t packet) const {
 std::unique_ptr<Frame> RandomAccess::from_beginning(std::int64_t number, const std::string& reason) {
     ++statistics_.passes;
     decoder_ = std::make_unique<Decoder>(path_, options_);  // opened afresh: exactly iteration
+    interrupted_decoder_ = false;
     position_ = {true, -1, 0};
     std::vector<DecodedFrame> decoded;  // kept to learn the index from, should it disagree
     bool agrees = number >= 0;
     std::unique_ptr<Frame> found;
     std::int64_t disagreement = -1;
     try {
-        while (std::unique_ptr<Frame> frame = decoder_->next()) {
+        for (;;) {
+            decoder_->check_interrupt();
+            std::unique_ptr<Frame> frame = decoder_->next();
+            if (!frame) break;
             const std::int64_t count = static_cast<std::int64_t>(decoded.size());
             decoded.push_back({identity_of(*frame), frame->pts(), frame->key_frame()});
             if (agrees && (count >= index_->size() || !as_expected(*frame, count))) {

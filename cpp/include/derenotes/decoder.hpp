@@ -78,6 +78,9 @@ public:
     const std::optional<PacketInfo>& last_fed() const { return last_fed_; }
     // Gives the packet seek() returned this palette (AV_PKT_DATA_PALETTE) unless it has its own.
     void attach_palette(const std::vector<std::uint8_t>& palette);
+    // Throws an Interrupted error when the interrupt check says stop (asked at most every few
+    // ms): for callers that decode many frames in one go, between frames.
+    void check_interrupt();
 
 private:
     void open();
@@ -89,8 +92,6 @@ private:
     // Whether options_.interrupted said stop: asked at most every few ms, and once it said yes
     // the answer stays yes (the decoder's state is then undefined: open a new one).
     bool should_stop();
-    // Throws an Interrupted error when should_stop().
-    void check_interrupt();
     static int on_ffmpeg_interrupt_check(void* decoder);
     // The Error for an FFmpeg call's failure, of kind Io only when the operating system failed.
     Error failure(int code, const char* context) const;

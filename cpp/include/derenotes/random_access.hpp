@@ -98,6 +98,7 @@ private:
     DecoderOptions options_;
     IndexSource source_;
     std::unique_ptr<Decoder> decoder_;
+    bool interrupted_decoder_ = false;  // decoder_ was interrupted: replace it before use
     std::optional<FrameIndex> index_;
     std::vector<std::pair<std::int64_t, std::vector<std::uint8_t>>> palettes_;  // see PacketList
     std::int64_t index_version_ = 0;
