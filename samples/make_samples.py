@@ -11,9 +11,11 @@ Run: python3 samples/make_samples.py [clip ...]   (needs the ffmpeg CLI; no name
 """
 import json
 import pathlib
+import re
 import struct
 import subprocess
 import sys
+import tempfile
 
 HERE = pathlib.Path(__file__).resolve().parent
 
@@ -178,6 +180,143 @@ AUDIO_FIRST_STREAMS = [
 ]
 
 
+# Regressions: files whose containers or data do not tell the truth, each made from a clip of its
+# own by a stream copy or a byte patch (see the makers below), for the behaviour named. Tests check
+# every frame of each, read every way, against iteration and the ffmpeg CLI.
+def regression(source_args, patch=None, **props):
+    return source_args, patch, props
+
+
+def pal8(size):
+    return lavfi(size, 10, 20, source="testsrc") + ["-pix_fmt", "pal8", "-c:v", "rawvideo"]
+
+
+REGRESSIONS = {
+    # The demuxer attaches the palette to the first packet only: random access must carry it over.
+    "pal8_raw.mov": regression(pal8("32x24"), codec="rawvideo", pix_fmt="pal8", width=32, height=24, frames=20),
+    "pal8_raw.avi": regression(pal8("32x24"), codec="rawvideo", pix_fmt="pal8", width=32, height=24, frames=20),
+    # An MPEG-4 part 2 elementary stream without GOV headers: after a seek the parser stamps the key
+    # packet with another time than a linear read gives it.
+    "mpeg4_nogov.m4v": regression(
+        lavfi("64x48", 25, 150) + ["-c:v", "mpeg4", "-bf", "2", "-g", "12", "-f", "m4v"], "strip_gov_headers",
+        codec="mpeg4", pix_fmt="yuv420p", width=64, height=48, frames=150),
+    # B-frames in an MP4 whose composition offsets (ctts) are gone: packet pts equal dts, and the
+    # decoder's best-effort timestamps are not the packets'.
+    "mpeg4_noctts.mp4": regression(
+        lavfi("64x48", 25, 60) + ["-c:v", "mpeg4", "-bf", "2", "-g", "12"], "drop_ctts",
+        codec="mpeg4", pix_fmt="yuv420p", width=64, height=48, frames=59),
+    # One GOP with a B-frame whose NAL length is broken: that packet decodes to no frame.
+    "h264_damaged.mp4": regression(
+        lavfi("64x48", 25, 60) + ["-c:v", "libx264", "-bf", "2", "-x264-params", "keyint=60:scenecut=0:b-pyramid=none",
+                                  "-pix_fmt", "yuv420p", "-movflags", "+faststart"], "break_packet_31",
+        codec="h264", pix_fmt="yuv420p", width=64, height=48, frames=59),
+    # Cut in the middle of its last packet: the demuxer flags it damaged, and it decodes to nothing.
+    "h264_truncated.mp4": regression(
+        lavfi("64x48", 25, 60) + ["-c:v", "libx264", "-bf", "2", "-x264-params", "keyint=60:scenecut=0:b-pyramid=none",
+                                  "-pix_fmt", "yuv420p", "-movflags", "+faststart"], "cut_last_packet",
+        codec="h264", pix_fmt="yuv420p", width=64, height=48, frames=59),
+    # RealMedia with junk near its end: every seek fails (the demuxer's timestamp search reads the
+    # junk), and iteration stops with an error there.
+    "rv20_damaged.rm": regression(
+        ["-f", "lavfi", "-i", "sine=duration=3:sample_rate=44100", "-f", "lavfi",
+         "-i", "testsrc2=size=64x48:rate=25:duration=2.4", "-map", "0:a", "-map", "1:v", "-c:a", "ac3",
+         "-c:v", "rv20", "-g", "12", "-t", "2.4"], "junk_at_95_percent",
+        codec="rv20", pix_fmt="yuv420p", width=64, height=48, frames=56),
+    # Variable frame rate WebM without DefaultDuration: no packet has a duration, the average
+    # rate is unknown, FFmpeg guesses 30/1 from the timestamps.
+    "vp9_nodurations.webm": regression(
+        lavfi("64x48", 30, 12) + ["-vf", "settb=1/1000,setpts='(N*33+gte(N,3)*7+gte(N,7)*17)/1000/TB'",
+                                  "-fps_mode", "passthrough", "-c:v", "libvpx-vp9", "-deadline", "realtime",
+                                  "-cpu-used", "8", "-threads", "1"], "hide_default_duration",
+        codec="vp9", pix_fmt="yuv420p", width=64, height=48, frames=12),
+    # Cinepak whose last key frame is junk: it decodes to nothing, and the frames after it only
+    # from the frames before it.
+    "cinepak_badkey.mov": regression(
+        lavfi("64x48", 25, 48) + ["-c:v", "cinepak", "-g", "12"], "junk_last_key_packet",
+        codec="cinepak", pix_fmt="rgb24", width=64, height=48, frames=47),
+    # ZMBV (frames coded as changes to the one before, key frames now and then) in an AVI whose
+    # index flags every packet a key frame.
+    "zmbv_allkeys.avi": regression(
+        lavfi("64x48", 25, 40) + ["-c:v", "zmbv", "-g", "12", "-pix_fmt", "bgr0"], "flag_every_avi_packet_key",
+        codec="zmbv", pix_fmt="bgr0", width=64, height=48, frames=40),
+    # Bayer, whose converters treat the first and last rows of every slice as the frame's edges.
+    "bayer_gbrg8.nut": regression(
+        ["-f", "rawvideo", "-pix_fmt", "bayer_gbrg8", "-s", "64x40", "-r", "10", "-i", "BAYER_RAW", "-c:v", "copy"],
+        codec="rawvideo", pix_fmt="bayer_gbrg8", width=64, height=40, frames=2),
+}
+
+
+def packets(path):
+    """ffprobe's packets of the first video stream: pos, size and flags."""
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                          "packet=pos,size,flags", "-of", "json", str(path)], check=True, capture_output=True).stdout
+    return [dict(pos=int(p["pos"]), size=int(p["size"]), key=p["flags"].startswith("K"))
+            for p in json.loads(out)["packets"]]
+
+
+def junk(size):
+    return bytes((i * 131 + 7) % 256 for i in range(size))
+
+
+def strip_gov_headers(data, path):
+    return re.sub(rb"\x00\x00\x01\xb3...(?=\x00\x00\x01\xb6)", b"", bytes(data), flags=re.S)
+
+
+def drop_ctts(data, path):
+    at = data.index(b"ctts")
+    data[at:at + 4] = b"free"  # same size: the demuxer skips it
+    return data
+
+
+def break_packet_31(data, path):
+    pos = packets(path)[31]["pos"]
+    data[pos:pos + 4] = b"\xff\xff\xff\xff"  # the NAL unit's length
+    return data
+
+
+def cut_last_packet(data, path):
+    last = packets(path)[-1]
+    return data[:last["pos"] + last["size"] // 2]
+
+
+def junk_at_95_percent(data, path):
+    at = len(data) * 38 // 40
+    data[at:at + 16] = junk(16)
+    return data
+
+
+def hide_default_duration(data, path):
+    at = data.index(b"\x23\xe3\x83")  # Matroska's DefaultDuration element ID
+    data[at:at + 3] = b"\x23\xe3\x84"  # an ID the demuxer does not know, so skips
+    return data
+
+
+def junk_last_key_packet(data, path):
+    key = [packet for packet in packets(path) if packet["key"]][-1]
+    data[key["pos"]:key["pos"] + key["size"]] = junk(key["size"])
+    return data
+
+
+def flag_every_avi_packet_key(data, path):
+    at = data.index(b"idx1")
+    size = struct.unpack_from("<I", data, at + 4)[0]
+    for entry in range(at + 8, at + 8 + size, 16):
+        if data[entry + 2:entry + 4] in (b"dc", b"db"):  # video chunks
+            flags = struct.unpack_from("<I", data, entry + 4)[0]
+            struct.pack_into("<I", data, entry + 4, flags | 0x10)  # AVIIF_KEYFRAME
+    return data
+
+
+def make_regression(name, args, patch):
+    out = HERE / name
+    with tempfile.TemporaryDirectory() as folder:
+        raw = pathlib.Path(folder) / "bayer.raw"  # a fixed pseudo-random mosaic: swscale cannot make Bayer
+        raw.write_bytes(junk(64 * 40 * 2))
+        run([str(raw) if arg == "BAYER_RAW" else arg for arg in args], out)
+    if patch:
+        out.write_bytes(bytes(globals()[patch](bytearray(out.read_bytes()), out)))
+
+
 def run(args, out):
     cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-bitexact", *args,
            "-fflags", "+bitexact", "-flags:v", "+bitexact", str(out)]
@@ -231,10 +370,16 @@ def main():
     if make(AUDIO_FIRST):
         run(AUDIO_FIRST_ARGS, HERE / AUDIO_FIRST)
     manifest[AUDIO_FIRST] = {"streams": AUDIO_FIRST_STREAMS, "first_stream_is_audio": True}
+    regressions = {}
+    for name, (args, patch, props) in REGRESSIONS.items():
+        if make(name):
+            make_regression(name, args, patch)
+        regressions[name] = {"streams": [props], "patch": patch}
     manifest_path = HERE / "manifest.json"
-    manifest_path.write_text(json.dumps({"demo": "h264_bframes.mp4", "clips": manifest}, indent=2) + "\n")
-    total = sum((HERE / n).stat().st_size for n in manifest)
-    print(f"{len(manifest)} clips, {total / 1e6:.2f} MB", file=sys.stderr)
+    manifest_path.write_text(json.dumps({"demo": "h264_bframes.mp4", "clips": manifest, "regressions": regressions},
+                                        indent=2) + "\n")
+    total = sum((HERE / n).stat().st_size for n in [*manifest, *regressions])
+    print(f"{len(manifest)} clips and {len(regressions)} regression clips, {total / 1e6:.2f} MB", file=sys.stderr)
 
 
 if __name__ == "__main__":
