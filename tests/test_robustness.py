@@ -163,6 +163,50 @@ def test_ctrl_c_stops_a_next_blocked_on_a_stalled_stream(tmp_path):
     assert seconds < 2
 
 
+@pytest.fixture(scope="module")
+def one_long_gop(tmp_path_factory):
+    """3000 frames after one key frame: the last takes about a second to reach with one thread."""
+    clip = tmp_path_factory.mktemp("gop") / "one_gop.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-frames:v", "3000",
+                    "-c:v", "libx264", "-preset", "ultrafast", "-x264-params", "keyint=100000:scenecut=0",
+                    "-pix_fmt", "yuv420p", str(clip)], check=True, timeout=120)
+    return clip
+
+
+@pytest.mark.parametrize("call", ["reader[-1]", "reader.get_frames([len(reader) - 2, len(reader) - 1])",
+                                  "reader.get_frames([len(reader) - 1], format='rgb24')"])
+def test_ctrl_c_inside_random_access_stops_it_and_the_reader_goes_on_working(one_long_gop, call):
+    clip = one_long_gop
+    code = f"""
+        import hashlib
+        reader = derenotes.VideoReader(sys.argv[1], threads=1)
+        count = len(reader)
+        expected = [hashlib.sha1(bytes(next(iter(derenotes.VideoReader(sys.argv[1]))).planes[0])).hexdigest()]
+        print("ready", flush=True)
+        try:
+            {call}
+            print("finished")
+        except KeyboardInterrupt:
+            print("KeyboardInterrupt", flush=True)
+        frame = reader[0]  # the same reader, right after: its decoder was replaced
+        print(frame.index, hashlib.sha1(bytes(frame.planes[0])).hexdigest() == expected[0])
+        """
+    child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(CHILD_PROLOGUE) + textwrap.dedent(code), str(clip)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert child.stdout.readline().strip() == "ready", child.communicate()
+        time.sleep(0.2)
+        sent = time.monotonic()
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=30)
+        seconds = time.monotonic() - sent
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert out.split() == ["KeyboardInterrupt", "0", "True"], err
+    assert seconds < 2
+
+
 def test_ffmpeg_logging_from_many_decoding_threads_reaches_python_without_deadlock(tmp_path):
     # Damaged data makes FFmpeg's worker threads log while readers decode, close and reopen in 8
     # threads at DEBUG level, through a handler that holds its lock a while. Wrappers whose log
