@@ -129,7 +129,7 @@ def check_stream(path, stream):
                 failures.add("get_frames", f"raised {error!r}")
         with derenotes.VideoReader(path, stream=stream) as reader:
             for i, time in enumerate(times):
-                if time is None or (i + 1 < count and times[i + 1] == time):
+                if time is None or times.count(time) > 1:  # no one frame at that time
                     continue
                 try:
                     got = reader.frame_at(time).index

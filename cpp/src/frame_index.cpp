@@ -1,7 +1,6 @@
 #include "derenotes/frame_index.hpp"
 
 #include <algorithm>
-#include <stdexcept>
 #include <unordered_map>
 
 namespace derenotes {
@@ -34,12 +33,20 @@ std::vector<std::int64_t> start_packets(const std::vector<PacketInfo>& packets) 
 FrameIndex FrameIndex::predict(std::vector<PacketInfo> packets) {
     FrameIndex index;
     index.packets_ = std::move(packets);
+    const auto cannot = [&](const char* why) {
+        index.problem_ = why;
+        index.unreachable_ = 0;
+        index.frames_.clear();
+        index.finish();
+        return std::move(index);
+    };
     const std::vector<PacketInfo>& all = index.packets_;
     const std::vector<std::int64_t> starts = start_packets(all);
     std::vector<std::int64_t> shown;
+    shown.reserve(all.size());
     for (std::int64_t number = 0; number < static_cast<std::int64_t>(all.size()); ++number) {
         if (all[number].discard) continue;
-        if (all[number].pts == kNoTimestamp) throw std::invalid_argument("a packet without a presentation timestamp");
+        if (all[number].pts == kNoTimestamp) return cannot("a packet without a presentation timestamp");
         // Before the first key packet, or a leading picture of it: sequential decoding usually
         // does not show these either (the decoder waits for a key frame, HEVC drops RASL pictures).
         if (starts[number] < 0) {
@@ -49,12 +56,12 @@ FrameIndex FrameIndex::predict(std::vector<PacketInfo> packets) {
         shown.push_back(number);
     }
     if (std::none_of(all.begin(), all.end(), [](const PacketInfo& packet) { return packet.key; }))
-        throw std::invalid_argument("no key frame");
+        return cannot("no key frame");
     std::sort(shown.begin(), shown.end(), [&](std::int64_t a, std::int64_t b) { return all[a].pts < all[b].pts; });
     index.frames_.reserve(shown.size());
     for (std::size_t i = 0; i < shown.size(); ++i) {
         const PacketInfo& packet = all[shown[i]];
-        if (i && packet.pts == all[shown[i - 1]].pts) throw std::invalid_argument("two frames with one timestamp");
+        if (i && packet.pts == all[shown[i - 1]].pts) return cannot("two frames with one timestamp");
         index.frames_.push_back({packet.pts, packet.pts, shown[i], starts[shown[i]], packet.duration, packet.key});
     }
     index.finish();
@@ -93,7 +100,7 @@ FrameIndex FrameIndex::learn(std::vector<PacketInfo> packets, const std::vector<
         index.frames_.push_back(entry);
     }
     index.finish();
-    for (std::size_t i = 1; i < index.by_identity_.size(); ++i)
+    for (std::size_t i = 1; i < index.by_identity_.size(); ++i)  // empty when identities rise: none twice
         if (index.by_identity_[i].first == index.by_identity_[i - 1].first) recognisable = false;
     if (!recognisable) {
         for (FrameEntry& entry : index.frames_) entry.start = -1;
@@ -103,10 +110,18 @@ FrameIndex FrameIndex::learn(std::vector<PacketInfo> packets, const std::vector<
 }
 
 void FrameIndex::finish() {
+    // Predicted frames are in identity order already (their timestamps): searched in place. Others
+    // get a sorted copy of the identities.
     by_identity_.clear();
-    for (std::int64_t number = 0; number < size(); ++number)
-        if (frames_[number].identity != kNoTimestamp) by_identity_.emplace_back(frames_[number].identity, number);
-    std::sort(by_identity_.begin(), by_identity_.end());
+    identities_rise_ = std::adjacent_find(frames_.begin(), frames_.end(), [](const FrameEntry& a, const FrameEntry& b) {
+                           return a.identity >= b.identity;
+                       }) == frames_.end() &&
+                       (frames_.empty() || frames_.front().identity != kNoTimestamp);
+    if (!identities_rise_) {
+        for (std::int64_t number = 0; number < size(); ++number)
+            if (frames_[number].identity != kNoTimestamp) by_identity_.emplace_back(frames_[number].identity, number);
+        std::sort(by_identity_.begin(), by_identity_.end());
+    }
     // first_from_[p]: the first frame whose start is p or later (its last entry: size()).
     first_from_.assign(packets_.size() + 1, size());
     for (std::int64_t number = size() - 1; number >= 0; --number)
@@ -116,6 +131,11 @@ void FrameIndex::finish() {
 }
 
 std::int64_t FrameIndex::number_of(std::int64_t identity) const {
+    if (identities_rise_) {
+        const auto place = std::lower_bound(frames_.begin(), frames_.end(), identity,
+                                            [](const FrameEntry& entry, std::int64_t value) { return entry.identity < value; });
+        return place != frames_.end() && place->identity == identity ? place - frames_.begin() : -1;
+    }
     const auto place = std::lower_bound(by_identity_.begin(), by_identity_.end(), std::pair{identity, std::int64_t{0}});
     return place != by_identity_.end() && place->first == identity ? place->second : -1;
 }

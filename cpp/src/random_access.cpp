@@ -1,7 +1,6 @@
 #include "derenotes/random_access.hpp"
 
 #include <algorithm>
-#include <stdexcept>
 
 #include "derenotes/log.hpp"
 
@@ -27,12 +26,15 @@ bool after(const PacketInfo& a, const PacketInfo& b) {
 }
 
 // Whether the packet a demuxer landed on after a seek is this one of the index. A demuxer may not
-// know a packet's decode time right after a seek (Matroska derives it from the packets before).
+// know a packet's decode time right after a seek (Matroska derives it from the packets before),
+// nor the position of a packet its parser assembled (MPEG-PS): what both know must agree, and
+// they must both know a timestamp.
 bool same_landing(const PacketInfo& indexed, const PacketInfo& landed) {
-    const auto same = [](std::int64_t a, std::int64_t b) { return a == kNoTimestamp || b == kNoTimestamp || a == b; };
+    const auto same = [](std::int64_t a, std::int64_t b, std::int64_t unknown) { return a == unknown || b == unknown || a == b; };
     const bool some_time = (indexed.pts != kNoTimestamp && landed.pts != kNoTimestamp) ||
                            (indexed.dts != kNoTimestamp && landed.dts != kNoTimestamp);
-    return indexed.pos == landed.pos && some_time && same(indexed.pts, landed.pts) && same(indexed.dts, landed.dts);
+    return some_time && same(indexed.pos, landed.pos, -1) && same(indexed.pts, landed.pts, kNoTimestamp) &&
+           same(indexed.dts, landed.dts, kNoTimestamp);
 }
 
 // The pts that identifies a frame: its packet's as the decoder carries it, else FFmpeg's best effort.
@@ -95,23 +97,21 @@ void RandomAccess::build_index() {
     PacketList list = decoder().index_packets();
     position_ = {};
     palettes_ = std::move(list.palettes);
-    const std::vector<PacketInfo>& packets = list.packets;
     if (source_ == IndexSource::Decoding) {
-        index_ = FrameIndex::learn(packets, {});  // its packets, to learn the frames from
+        index_ = FrameIndex::learn(std::move(list.packets), {});  // its packets, to learn the frames from
         from_beginning(-1);
         return;
     }
-    try {
-        index_ = FrameIndex::predict(packets);
-    } catch (const std::invalid_argument& why) {
-        index_ = FrameIndex::learn(packets, {});
-        from_beginning(-1, std::string("the packets cannot number the frames (") + why.what() + ")");
+    index_ = FrameIndex::predict(std::move(list.packets));
+    if (!index_->problem().empty()) {
+        from_beginning(-1, "the packets cannot number the frames (" + index_->problem() + ")");
         return;
     }
     ++index_version_;
     // Places where the packets give cause for doubt are checked by decoding them now, so that the
     // frame count and times are exact from the start (decoding there may learn the index).
-    const bool reorders_unseen = decoder_->info().reorder_delay > 0 && timestamps_in_decode_order(packets);
+    const bool reorders_unseen =
+        decoder_->info().reorder_delay > 0 && timestamps_in_decode_order(index_->packets());
     if (index_->unreachable() > 0 || reorders_unseen) {
         const std::int64_t frames = std::min(index_->size(), index_->unreachable() + kFramesChecked);
         if (frames > 0) check_frame(frames - 1);

@@ -42,8 +42,9 @@ class FrameIndex {
 public:
     FrameIndex() = default;
     // From the packets alone: shown packets in timestamp order, each decoded from the last key
-    // packet before it whose own picture is not after it. Throws std::invalid_argument with the
-    // reason when they cannot give one (a shown packet without a timestamp, two with one, no key).
+    // packet before it whose own picture is not after it. When they cannot give one (a shown
+    // packet without a timestamp, two with one, no key), an index of no frames whose problem()
+    // says why (it keeps the packets, to learn from).
     static FrameIndex predict(std::vector<PacketInfo> packets);
     // From what one decoding pass from the beginning gave. Frames are recognised by their packet's
     // pts; when some cannot be (no timestamps, or the same one twice), none can be decoded but by
@@ -56,6 +57,7 @@ public:
     std::int64_t duration(std::int64_t number) const { return frames_[number].duration; }
     bool key(std::int64_t number) const { return frames_[number].key; }
     bool learned() const { return learned_; }
+    const std::string& problem() const { return problem_; }  // why the packets gave no prediction
     const std::vector<PacketInfo>& packets() const { return packets_; }  // decode order
 
     // The frame the decoder gives this pts, or -1.
@@ -73,10 +75,12 @@ private:
 
     std::vector<PacketInfo> packets_;
     std::vector<FrameEntry> frames_;                                // iteration order
-    std::vector<std::pair<std::int64_t, std::int64_t>> by_identity_;  // (identity, number), sorted
+    bool identities_rise_ = true;                                    // then number_of() searches frames_
+    std::vector<std::pair<std::int64_t, std::int64_t>> by_identity_;  // else (identity, number), sorted
     std::vector<std::int64_t> first_from_;                          // per packet number + 1
     std::int64_t unreachable_ = 0;
     bool learned_ = false;
+    std::string problem_;
 };
 
 }  // namespace derenotes
