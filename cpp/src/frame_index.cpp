@@ -122,12 +122,7 @@ void FrameIndex::finish() {
             if (frames_[number].identity != kNoTimestamp) by_identity_.emplace_back(frames_[number].identity, number);
         std::sort(by_identity_.begin(), by_identity_.end());
     }
-    // first_from_[p]: the first frame whose start is p or later (its last entry: size()).
-    first_from_.assign(packets_.size() + 1, size());
-    for (std::int64_t number = size() - 1; number >= 0; --number)
-        if (frames_[number].start >= 0) first_from_[frames_[number].start] = number;
-    for (std::int64_t p = static_cast<std::int64_t>(packets_.size()) - 1; p >= 0; --p)
-        first_from_[p] = std::min(first_from_[p], first_from_[p + 1]);
+    first_from_.clear();  // made when first asked for: opening a file need not pay for it
 }
 
 std::int64_t FrameIndex::number_of(std::int64_t identity) const {
@@ -142,6 +137,14 @@ std::int64_t FrameIndex::number_of(std::int64_t identity) const {
 
 std::int64_t FrameIndex::first_from(std::int64_t start) const {
     if (start < 0) return 0;
+    if (first_from_.empty()) {
+        // first_from_[p]: the first frame whose start is p or later (its last entry: size()).
+        first_from_.assign(packets_.size() + 1, size());
+        for (std::int64_t number = size() - 1; number >= 0; --number)
+            if (frames_[number].start >= 0) first_from_[frames_[number].start] = number;
+        for (std::int64_t p = static_cast<std::int64_t>(packets_.size()) - 1; p >= 0; --p)
+            first_from_[p] = std::min(first_from_[p], first_from_[p + 1]);
+    }
     return first_from_[std::min<std::size_t>(start, packets_.size())];
 }
 

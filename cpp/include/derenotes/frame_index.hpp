@@ -77,7 +77,7 @@ private:
     std::vector<FrameEntry> frames_;                                // iteration order
     bool identities_rise_ = true;                                    // then number_of() searches frames_
     std::vector<std::pair<std::int64_t, std::int64_t>> by_identity_;  // else (identity, number), sorted
-    std::vector<std::int64_t> first_from_;                          // per packet number + 1
+    mutable std::vector<std::int64_t> first_from_;                  // per packet number + 1, made on use
     std::int64_t unreachable_ = 0;
     bool learned_ = false;
     std::string problem_;
