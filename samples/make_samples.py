@@ -239,6 +239,11 @@ REGRESSIONS = {
     "zmbv_allkeys.avi": regression(
         lavfi("64x48", 25, 40) + ["-c:v", "zmbv", "-g", "12", "-pix_fmt", "bgr0"], "flag_every_avi_packet_key",
         codec="zmbv", pix_fmt="bgr0", width=64, height=48, frames=40),
+    # Cut between key frames by a stream copy that keeps the frames before the first key frame
+    # (-copyinkf): the index cannot decode them from a key frame, but the decoder shows them.
+    "mpeg4_cut_mid_gop.mkv": regression(
+        lavfi("64x48", 25, 60) + ["-c:v", "mpeg4", "-bf", "0", "-g", "12"], "cut_before_a_key_frame",
+        codec="mpeg4", pix_fmt="yuv420p", width=64, height=48, frames=55),
     # Bayer, whose converters treat the first and last rows of every slice as the frame's edges.
     "bayer_gbrg8.nut": regression(
         ["-f", "rawvideo", "-pix_fmt", "bayer_gbrg8", "-s", "64x40", "-r", "10", "-i", "BAYER_RAW", "-c:v", "copy"],
@@ -295,6 +300,13 @@ def junk_last_key_packet(data, path):
     key = [packet for packet in packets(path) if packet["key"]][-1]
     data[key["pos"]:key["pos"] + key["size"]] = junk(key["size"])
     return data
+
+
+def cut_before_a_key_frame(data, path):
+    with tempfile.TemporaryDirectory() as folder:
+        cut = pathlib.Path(folder) / path.name
+        run(["-i", str(path), "-ss", "0.2", "-copyinkf", "-c", "copy"], cut)
+        return cut.read_bytes()
 
 
 def flag_every_avi_packet_key(data, path):

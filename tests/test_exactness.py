@@ -98,6 +98,18 @@ def test_a_packet_that_decodes_to_nothing_does_not_shift_the_frames_after_it(cap
     assert "decoded the whole stream once to number its 59 frames" in caplog.text
 
 
+def test_frames_before_the_first_key_frame_that_the_decoder_shows_are_counted(caplog):
+    # A stream copy cut between key frames: 7 frames before the first key frame, which the MPEG-4
+    # decoder shows (from a grey picture) and no seek can reach.
+    expected = iterate(SAMPLES / "mpeg4_cut_mid_gop.mkv")
+    with caplog.at_level(logging.WARNING, logger="derenotes"):
+        with derenotes.VideoReader(SAMPLES / "mpeg4_cut_mid_gop.mkv") as reader:
+            assert len(reader) == len(expected) == 55
+            assert reader.frame_times == [time for time, _ in expected]
+            assert described(reader[3]) == expected[3] and described(reader[30]) == expected[30]
+    assert "decoded the whole stream once" in caplog.text
+
+
 def test_a_file_cut_short_has_the_frames_iteration_gives_from_the_start():
     expected = iterate(SAMPLES / "h264_truncated.mp4")
     with derenotes.VideoReader(SAMPLES / "h264_truncated.mp4") as reader:

@@ -114,7 +114,7 @@ void RandomAccess::build_index() {
         decoder_->info().reorder_delay > 0 && timestamps_in_decode_order(index_->packets());
     if (index_->unreachable() > 0 || reorders_unseen) {
         const std::int64_t frames = std::min(index_->size(), index_->unreachable() + kFramesChecked);
-        if (frames > 0) check_frame(frames - 1);
+        if (frames > 0) check([&] { from_beginning(frames - 1, "decoding gives other frames than the packet index says"); });
     }
     std::size_t damaged_places = 0;
     for (std::int64_t number = 0; number < index_->size() && damaged_places < kDamagedPlacesChecked; ++number) {
@@ -122,13 +122,14 @@ void RandomAccess::build_index() {
         const std::int64_t packet = index_->frame(number).packet;
         if (packet < 0 || !index_->packets()[packet].corrupt) continue;
         ++damaged_places;
-        check_frame(number);
+        check([&] { find(number); });
     }
 }
 
-void RandomAccess::check_frame(std::int64_t number) {
+template <typename Decoding>
+void RandomAccess::check(Decoding decoding) {
     try {
-        find(number);
+        decoding();
     } catch (const Error& error) {
         // OutOfRange: the stream turned out shorter, and the index says so now. InvalidData: the
         // frame raises it when asked for.

@@ -35,7 +35,8 @@ public:
 
     // The frame index, made on first use (see IndexSource). Files whose packets give cause for
     // doubt (packets flagged damaged, a decoder that reorders frames although the timestamps do not,
-    // packets before the first key frame) are checked by decoding those places first.
+    // packets before the first key frame) are checked by decoding those places first: the first
+    // frames from the beginning, the damaged ones from their key frames.
     const FrameIndex& index();
     // How many frames sequential decoding gives.
     std::int64_t size();
@@ -88,8 +89,10 @@ private:
     // by definition. When what comes out disagrees with the index, decodes on to the end and
     // learns the index from it, saying why (`reason`, unless empty) in the log.
     std::unique_ptr<Frame> from_beginning(std::int64_t number, const std::string& reason = "");
-    // Decodes the frame, forgetting it and whether the stream had it: a check of the index there.
-    void check_frame(std::int64_t number);
+    // Decodes a frame (`decoding` gets it), forgetting it and whether the stream had it: a check
+    // of the index there, which may correct it.
+    template <typename Decoding>
+    void check(Decoding decoding);
     void forget_decoder();  // after an interrupt, the decoder's state is undefined
     Error no_such_frame(std::int64_t number) const;
     Decoder& decoder();
