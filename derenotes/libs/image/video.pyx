@@ -464,11 +464,15 @@ cdef class VideoReader:
         if self._times is None or self._times_version != version:
             self._times = [None if index.pts(number) == NO_TIMESTAMP else index.pts(number) * self._time_base_seconds
                            for number in range(index.size())]
-            # For frame_at: the frames that have a time, by time (iteration's order, unless the index
-            # was learned from a decoder whose timestamps do not rise).
-            timed = sorted((time, number) for number, time in enumerate(self._times) if time is not None)
-            self._times_sorted = [time for time, _ in timed]
-            self._numbers_by_time = [number for _, number in timed]
+            # For frame_at: the frames that have a time, by time. A prediction's are (they are its
+            # order); a learned index's are iteration's best-effort timestamps, which need not rise.
+            if index.learned():
+                timed = sorted((time, number) for number, time in enumerate(self._times) if time is not None)
+                self._times_sorted = [time for time, _ in timed]
+                self._numbers_by_time = [number for _, number in timed]
+            else:
+                self._times_sorted = self._times
+                self._numbers_by_time = None
             self._times_version = version
         return self._times
 
@@ -496,7 +500,7 @@ cdef class VideoReader:
         if place < 0:
             first = f"{times[0]:.6g} s" if times else "none: the stream has no frames"
             raise errors.FrameNotFoundError(f"no frame at {seconds} s in {self.path!r}: the first frame is at {first}")
-        number = self._numbers_by_time[place]
+        number = place if self._numbers_by_time is None else self._numbers_by_time[place]
         if place == len(times) - 1 and seconds > times[place]:
             end = times[place] + self._frame_duration(number)
             if seconds >= end:
