@@ -243,9 +243,7 @@ std::unique_ptr<Frame> Decoder::decode_next() {
     }
 }
 
-namespace {
-
-PacketInfo describe(const AVPacket* packet) {
+PacketInfo describe_packet(const AVPacket* packet) {
     PacketInfo info;
     info.pts = packet->pts;
     info.dts = packet->dts;
@@ -257,8 +255,6 @@ PacketInfo describe(const AVPacket* packet) {
     info.corrupt = packet->flags & AV_PKT_FLAG_CORRUPT;
     return info;
 }
-
-}  // namespace
 
 bool Decoder::read_packet() {
     for (;;) {
@@ -289,7 +285,7 @@ PacketList Decoder::index_packets() {
                 std::size_t palette_size = 0;
                 if (const std::uint8_t* palette = av_packet_get_side_data(packet_.get(), AV_PKT_DATA_PALETTE, &palette_size))
                     list.palettes.emplace_back(packets.size(), std::vector<std::uint8_t>(palette, palette + palette_size));
-                packets.push_back(describe(packet_.get()));
+                packets.push_back(describe_packet(packet_.get()));
                 av_packet_unref(packet_.get());
             }
         };
@@ -328,7 +324,7 @@ std::optional<PacketInfo> Decoder::seek(std::int64_t time) {
         last_fed_.reset();
         packet_pending_ = read_packet();
         if (!packet_pending_) return std::nullopt;
-        return describe(packet_.get());
+        return describe_packet(packet_.get());
     });
 }
 
@@ -357,7 +353,7 @@ void Decoder::feed() {
             flushing_ = true;
             return;
         }
-        last_fed_ = describe(packet_.get());
+        last_fed_ = describe_packet(packet_.get());
         if (packet_->flags & AV_PKT_FLAG_CORRUPT) remember_corrupt_packet(packet_.get());
         const int sent = avcodec_send_packet(codec_.get(), packet_.get());
         av_packet_unref(packet_.get());

@@ -87,7 +87,6 @@ ErrorInfo current_error_info() {
     } catch (const std::bad_alloc& e) {
         info.kind = ErrorKind::OutOfMemory;
         info.message = info.detail = e.what();
-
     } catch (const std::exception& e) {
         info.message = info.detail = e.what();
     } catch (...) {

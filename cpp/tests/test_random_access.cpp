@@ -88,17 +88,7 @@ TEST_P(Mp4TablesOnSample, DescribeEveryPacketAsTheDemuxerReadsIt) {
     std::vector<PacketInfo> read;
     AVPacket* packet = av_packet_alloc();
     while (av_read_frame(format.get(), packet) >= 0) {
-        if (packet->stream_index == video) {
-            PacketInfo info;
-            info.pts = packet->pts;
-            info.dts = packet->dts;
-            info.duration = packet->duration;
-            info.pos = packet->pos;
-            info.size = packet->size;
-            info.key = packet->flags & AV_PKT_FLAG_KEY;
-            info.discard = packet->flags & AV_PKT_FLAG_DISCARD;
-            read.push_back(info);
-        }
+        if (packet->stream_index == video) read.push_back(describe_packet(packet));
         av_packet_unref(packet);
     }
     av_packet_free(&packet);

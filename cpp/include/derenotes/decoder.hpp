@@ -39,6 +39,9 @@ struct PacketList {
     std::vector<std::pair<std::int64_t, std::vector<std::uint8_t>>> palettes;  // (packet number, bytes)
 };
 
+// What the demuxer says of a packet it read.
+PacketInfo describe_packet(const AVPacket* packet);
+
 // Asked now and then while opening, reading and decoding (at most every few milliseconds, and
 // whenever a blocking read is interrupted by a signal), on the thread using the decoder:
 // returning true abandons the operation with an Error of kind Interrupted.
