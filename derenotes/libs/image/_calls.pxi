@@ -1,0 +1,161 @@
+# Included by video.pyx. Every call into the C++ core passes through here: C++ errors become
+# Python exceptions (raise_error), FFmpeg's log reaches the `derenotes` logger (forward_log),
+# Ctrl-C reaches a decoder working without the GIL (_interrupted), and the one wrapper for calls
+# that may block (_enter / _leave) keeps a second thread out and the log flowing.
+
+# FFmpeg's AV_LOG_* levels.
+cdef enum:
+    AV_LOG_QUIET = -8
+    AV_LOG_ERROR = 16
+    AV_LOG_WARNING = 24
+    AV_LOG_INFO = 32
+    AV_LOG_DEBUG = 48
+
+_logger = logging.getLogger("derenotes")
+
+
+_OS_ERRORS = {
+    _errno.ENOENT: errors.FileNotFoundError,
+    _errno.EACCES: errors.PermissionError,
+    _errno.EPERM: errors.PermissionError,
+    _errno.EISDIR: errors.IsADirectoryError,
+}
+
+_KIND_ERRORS = {
+    ErrorKind.InvalidData: errors.DecodeError,
+    ErrorKind.LimitExceeded: errors.LimitExceededError,
+    ErrorKind.StreamNotFound: errors.StreamNotFoundError,
+    ErrorKind.Unsupported: errors.UnsupportedCodecError,
+    ErrorKind.OutOfMemory: errors.OutOfMemoryError,
+    ErrorKind.OutOfRange: errors.FrameNotFoundError,
+    ErrorKind.Other: errors.DerenotesError,
+}
+
+
+cdef str _text(const string& value):
+    return value.decode("utf-8", "replace")
+
+
+cdef int raise_error() except -1:
+    """Raises the Python exception for the C++ exception being handled (see video.pxd)."""
+    cdef ErrorInfo info = current_error_info()
+    forward_log()
+    if info.kind == ErrorKind.Interrupted:
+        if PyErr_Occurred():
+            return -1  # what the signal handler raised (KeyboardInterrupt for Ctrl-C)
+        raise KeyboardInterrupt
+    path = os.fsdecode(<bytes>info.path) if info.path.size() else None
+    if info.kind == ErrorKind.Io and info.posix_errno:
+        cls = _OS_ERRORS.get(info.posix_errno, errors.OpenError)
+        error = cls(info.posix_errno, _text(info.detail), path)
+    else:
+        # The path as Python shows file names: repr() keeps a non-UTF-8 name's bytes (\udcXX).
+        message = f"{path!r}: {_text(info.detail)}" if path is not None else _text(info.detail)
+        error = _KIND_ERRORS.get(info.kind, errors.DerenotesError)(message)
+    error.path = path
+    error.code = info.code
+    error.reason = _text(info.reason)
+    error.log = _text(info.log_line)
+    raise error
+
+
+cdef inline void forward_log() noexcept:
+    if pending():
+        _forward_queued_log()
+
+
+cdef void _forward_queued_log() noexcept:
+    cdef size_t dropped = 0
+    cdef vector[Message] messages = drain(&dropped)
+    try:
+        for message in messages:
+            _logger.log(_python_level(message.level), "%s", _text(message.text))
+        if dropped:
+            _logger.warning("%d FFmpeg log messages were dropped (too many at once)", dropped)
+    except BaseException:
+        pass  # logging must never break decoding
+
+
+cdef int _python_level(int ffmpeg_level) noexcept:
+    if ffmpeg_level <= AV_LOG_ERROR:
+        return logging.ERROR
+    if ffmpeg_level <= AV_LOG_WARNING:
+        return logging.WARNING
+    if ffmpeg_level <= AV_LOG_INFO:
+        return logging.INFO
+    return logging.DEBUG
+
+
+# Ctrl-C: the decoder asks this now and then (see DecoderOptions::interrupted) while the GIL is
+# released. Python runs signal handlers in the main thread only, so other threads need not ask.
+cdef extern from "Python.h":
+    # Declared without an exception clause: an exception a handler raises stays set, for
+    # raise_error to pass on, instead of being reported as unraisable here.
+    int _check_signals "PyErr_CheckSignals" ()
+    unsigned long PyThread_get_thread_ident() nogil
+
+cdef unsigned long _main_thread_ident = threading.main_thread().ident
+
+
+cdef bool _interrupted() noexcept nogil:
+    if PyThread_get_thread_ident() != _main_thread_ident:
+        return False
+    with gil:
+        return _check_signals() != 0
+
+
+def set_log_level(level):
+    """Sets which FFmpeg messages reach the `derenotes` logger, as a `logging` level.
+
+    logging.ERROR, WARNING (the default), INFO or DEBUG; None silences FFmpeg entirely.
+    """
+    if level is None:
+        set_level(AV_LOG_QUIET)
+    elif level >= logging.ERROR:
+        set_level(AV_LOG_ERROR)
+    elif level >= logging.WARNING:
+        set_level(AV_LOG_WARNING)
+    elif level >= logging.INFO:
+        set_level(AV_LOG_INFO)
+    else:
+        set_level(AV_LOG_DEBUG)
+
+
+def get_log_level():
+    """The `logging` level of the FFmpeg messages forwarded now (None when silenced)."""
+    ffmpeg_level = level()
+    return None if ffmpeg_level < 0 else _python_level(ffmpeg_level)
+
+
+install(AV_LOG_WARNING)
+
+
+# The wrapper for every call into C++ that may block. Cython has no cheaper way to wrap a nogil
+# block than a try/finally around it (a context manager object costs a tenth of a small frame's
+# decoding), so each call site reads:
+#
+#     _enter(&self._busy, self)      # or _enter(NULL, None) for objects any thread may use
+#     try:
+#         with nogil:
+#             ...the C++ call...
+#     finally:
+#         _leave(&self._busy)        # or _leave(NULL)
+#
+# and everything else a call needs (the claim, the log, errors through raise_error) is here.
+
+cdef inline int _enter(bint* busy, object owner) except -1:
+    """Claims `owner` (a reader) for this thread while the GIL is released: FFmpeg's decoders are
+    not thread-safe, so a second thread gets an error instead of corrupting the first's work."""
+    if busy != NULL:
+        if busy[0]:
+            raise RuntimeError(f"{type(owner).__name__} {owner.path!r} is in use by another thread; "
+                               "use one reader per thread")
+        busy[0] = True
+    return 0
+
+
+cdef inline void _leave(bint* busy) noexcept:
+    """Ends a call begun with _enter: releases the claim and forwards what FFmpeg logged."""
+    if busy != NULL:
+        busy[0] = False
+    forward_log()

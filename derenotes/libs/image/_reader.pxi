@@ -1,0 +1,350 @@
+# Included by video.pyx: VideoReader, iteration and random access over the C++ Decoder and
+# RandomAccess. The rules that need no speed (argument checks, frame numbers, times) are plain
+# Python in derenotes/_indexing.py.
+
+_INDEX_SOURCES = {"packets": IndexSource.Packets, "decode": IndexSource.Decoding}
+
+
+cdef class VideoReader:
+    """Decodes one video stream of a file, frame by frame, in presentation order.
+
+    VideoReader(path, *, stream=0, threads=0, max_pixels=DEFAULT_MAX_PIXELS, format=None, width=None,
+                height=None, sws_flags=None, index="packets")
+
+    path: str, bytes or os.PathLike; anything FFmpeg can open.
+    stream: which video stream, counted among the file's video streams only (like ffmpeg's
+        ``-map 0:v:N``): 0 is the first video stream even when an audio stream comes first.
+    threads: 0 (default) lets FFmpeg pick the thread count, with frame and slice threading;
+        N uses exactly N threads.
+    max_pixels: frames of more pixels than this are refused (LimitExceededError when the
+        stream's header says so, a damaged frame when one grows mid-stream), so that a hostile
+        header cannot make the decoder allocate gigabytes. The default, 8192 * 8192, admits 8K
+        video; None leaves only FFmpeg's own limit (about 2**28 pixels).
+
+    format, width, height, sws_flags: what frame.to_ndarray() converts to when not told
+        (default rgb24 at the frame's size, bicubic); get_frames(indices, format=) uses width
+        and height too.
+    index: how random access learns where the frames are. "packets" (default): from the
+        packets, without decoding, checked against every frame it decodes and learned by
+        decoding the whole stream once where the check fails (the log says so). "decode":
+        by decoding the whole stream once, first: exact whatever the file holds, at the cost
+        of one full decode.
+
+    Iterating yields every frame; each new ``for`` loop starts again from the first frame.
+    Random access gives the same frames by their number or time, exactly: len(reader),
+    reader[i], reader[a:b:step], get_frames(indices), frame_at(seconds), frames_at(times),
+    keyframes, frame_times.
+    Use it as a context manager, or call close(); frames and their planes stay valid after.
+    """
+
+    cdef unique_ptr[Decoder] _decoder  # iteration's; empty after random access took it unused
+    cdef unique_ptr[RandomAccess] _random  # made on first random access
+    cdef StreamInfo _stream_info  # copied at open: the reader keeps it whoever has the decoder
+    cdef bint _closed
+    cdef object _times  # _indexing.FrameTimes from the index, made on first use
+    cdef int64_t _times_version  # the index's version _times was made from
+    cdef IndexSource _index_source
+    cdef bytes _encoded_path
+    cdef readonly object path
+    cdef readonly int stream
+    cdef readonly int threads
+    cdef readonly object max_pixels
+    cdef object _time_base
+    cdef double _time_base_seconds
+    cdef tuple _conversion  # to_ndarray()'s defaults for this reader's frames: (format, width, height, sws_flags)
+    cdef bint _started  # frames were taken: a new iteration must start from the top
+    cdef bint _busy  # a thread is inside the decoder with the GIL released
+
+    def __cinit__(self, path, *, int stream=0, int threads=0, max_pixels=DEFAULT_MAX_PIXELS, format=None,
+                  width=None, height=None, sws_flags=None, index="packets"):
+        _indexing.check_reader_arguments(index=index, width=width, height=height, max_pixels=max_pixels)
+        self._index_source = _INDEX_SOURCES[index]
+        self._conversion = (format or "rgb24", width, height, sws_flags or "")
+        scale_flags_named(self._conversion[3].encode())  # a ValueError now, not at the first frame
+        self.path = os.fspath(path)
+        self._encoded_path = os.fsencode(self.path)
+        self.stream = stream
+        self.threads = threads
+        self.max_pixels = max_pixels
+        self._open()
+        cdef const StreamInfo* info = &self._stream_info
+        if format is not None and format != _text(info.pixel_format):
+            conversion_planes(pixel_format_named(format.encode()), 1, 1, False)  # an error now, not later
+        self._time_base = Fraction(info.time_base_num, info.time_base_den)
+        self._time_base_seconds = <double>info.time_base_num / info.time_base_den
+
+    cdef DecoderOptions _options(self):
+        cdef DecoderOptions options
+        options.video_stream = self.stream
+        options.threads = self.threads
+        options.max_pixels = self.max_pixels or 0
+        options.interrupted = _interrupted
+        return options
+
+    cdef _open(self):
+        cdef string path = self._encoded_path
+        cdef DecoderOptions options = self._options()
+        cdef unique_ptr[Decoder] decoder
+        _enter(&self._busy, self)
+        try:
+            with nogil:
+                decoder.reset(new Decoder(path, options))
+                decoder.swap(self._decoder)
+                decoder.reset()  # the previous decoder, if any
+        finally:
+            _leave(&self._busy)
+        self._stream_info = self._decoder.get().info()
+        self._started = False
+
+    cdef inline int _check_open(self) except -1:
+        if self._closed:
+            raise ValueError(f"I/O operation on a closed VideoReader ({self.path!r})")
+        return 0
+
+    cdef Decoder* _iteration_decoder(self) except NULL:
+        """The decoder iteration uses, opened anew if random access took the first one."""
+        self._check_open()
+        if not self._decoder:
+            self._open()
+        return self._decoder.get()
+
+    def close(self):
+        """Closes the file and frees the decoder; frames already taken stay valid. Idempotent."""
+        cdef unique_ptr[Decoder] decoder
+        cdef unique_ptr[RandomAccess] random
+        _enter(&self._busy, self)
+        try:
+            self._closed = True
+            decoder.swap(self._decoder)
+            random.swap(self._random)
+            with nogil:
+                decoder.reset()  # joins FFmpeg's threads: without the GIL, so they cannot wait on us
+                random.reset()
+        finally:
+            _leave(&self._busy)
+
+    @property
+    def closed(self):
+        return self._closed
+
+    def __enter__(self):
+        self._check_open()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+        return False
+
+    def __iter__(self):
+        self._check_open()
+        if self._started or not self._decoder:
+            self._open()  # reopening is exact for every format, unlike seeking to the start
+        return self
+
+    def __next__(self):
+        cdef Decoder* decoder = self._iteration_decoder()
+        cdef unique_ptr[Frame] frame
+        _enter(&self._busy, self)
+        self._started = True
+        try:
+            with nogil:
+                frame = decoder.next()
+        finally:
+            _leave(&self._busy)
+        if not frame:
+            raise StopIteration
+        return _wrap_frame(move(frame), self._time_base, self._time_base_seconds, self._conversion)
+
+    cdef const StreamInfo* _info(self) except NULL:
+        self._check_open()
+        return &self._stream_info
+
+    # -----------------------------------------------------------------------------------------
+    # Random access: frames by number (their place in iteration) and by time. A decoder of its
+    # own, so that an iteration in progress goes on undisturbed: the reader's own if no frame
+    # was taken from it yet (opening a second one would cost more than the index itself).
+
+    cdef const FrameIndex* _index(self) except NULL:
+        """The frame index, made on first use from the packets' descriptions, nothing decoded."""
+        self._check_open()
+        cdef string path = self._encoded_path
+        cdef DecoderOptions options = self._options()
+        cdef const FrameIndex* index
+        cdef bint take_unused = self._decoder and not self._started
+        cdef unique_ptr[Decoder] unused
+        cdef IndexSource source = self._index_source
+        _enter(&self._busy, self)
+        try:
+            with nogil:
+                if not self._random:
+                    if take_unused:
+                        unused = move(self._decoder)
+                    self._random.reset(new RandomAccess(path, options, move(unused), source))
+                index = &self._random.get().index()
+        finally:
+            _leave(&self._busy)
+        return index
+
+    cdef VideoFrame _frame_number(self, int64_t number):
+        cdef unique_ptr[Frame] frame
+        _enter(&self._busy, self)
+        try:
+            with nogil:
+                frame = self._random.get().frame(number)
+        finally:
+            _leave(&self._busy)
+        return _wrap_frame(move(frame), self._time_base, self._time_base_seconds, self._conversion)
+
+    def __len__(self):
+        """The number of frames iterating the reader gives, from the frame index."""
+        return self._index().size()
+
+    def __getitem__(self, key):
+        """reader[i]: frame i (as iteration numbers them; negative counts from the end).
+        reader[a:b:step]: a list of frames."""
+        if isinstance(key, slice):
+            return self.get_frames(_indexing.slice_numbers(key, len(self)))
+        return self._frame_number(_indexing.frame_number(key, self._index().size(), self.path))
+
+    def get_frames(self, indices, format=None):
+        """The frames of these indices, in the order given (duplicates allowed: the same frame
+        object again). Each stretch of the file is decoded once, in file order, and no decoded
+        frame is held but the ones returned.
+
+        With format (see VideoFrame.to_ndarray; width and height as the reader's): the frames
+        converted into one array, (N, H, W, channels), (N, planes, H, W) or a tuple of such
+        arrays, one per plane, as to_ndarray shapes them; each frame is converted straight into
+        its place and dropped."""
+        cdef int64_t count = self._index().size()
+        numbers = [_indexing.frame_number(index, count, self.path) for index in indices]
+        if format is None:
+            frames = {number: self._frame_number(number) for number in sorted(set(numbers))}
+            return [frames[number] for number in numbers]
+        _, width, height, _ = self._conversion
+        width = self.width if width is None else width  # one size for all, even if the stream's changes
+        height = self.height if height is None else height
+        cdef _Conversion conversion = _Conversion.of(
+            pixel_format_named(format.encode()), width, height,
+            format == self.pix_fmt and width == self.width and height == self.height)
+        batch = conversion.allocate((len(numbers),))
+        for number, (first, *others) in _indexing.places_by_frame(numbers).items():
+            self._frame_number(number).to_ndarray(format, width=width, height=height,
+                                                  out=conversion.item(batch, first))
+            for place in others:
+                for array in (batch if isinstance(batch, tuple) else (batch,)):
+                    array[place] = array[first]
+        return batch
+
+    @property
+    def keyframes(self):
+        """The indices of the key frames (where decoding can start), from the frame index."""
+        cdef const FrameIndex* index = self._index()
+        return [number for number in range(index.size()) if index.key(number)]
+
+    @property
+    def frame_times(self):
+        """Every frame's time in seconds (its ``frame.time``), from the frame index."""
+        return list(self._frame_times().times)
+
+    cdef object _frame_times(self):
+        """The index's frame times as an _indexing.FrameTimes, made again when the index changed."""
+        cdef const FrameIndex* index = self._index()
+        cdef int64_t version = self._random.get().index_version()  # learned or cut short since?
+        if self._times is None or self._times_version != version:
+            times = [None if index.pts(number) == NO_TIMESTAMP else index.pts(number) * self._time_base_seconds
+                     for number in range(index.size())]
+            self._times = _indexing.FrameTimes(times, not index.learned(), self.path)
+            self._times_version = version
+        return self._times
+
+    def frame_at(self, seconds):
+        """The frame on screen at this time: the last one whose time is at or before it.
+        IndexError before the first frame's time and from the end of the last frame on (its
+        duration from its packet, else from the stream's frame rate); ValueError for NaN, and for
+        streams whose frames have no timestamps (raw elementary streams)."""
+        return self._frame_number(self._frame_number_at(seconds))
+
+    def frames_at(self, times):
+        """frame_at() for many times, in the order given; decoded as get_frames() does."""
+        return self.get_frames([self._frame_number_at(seconds) for seconds in times])
+
+    cdef int64_t _frame_number_at(self, seconds) except -1:
+        return self._frame_times().number_at(seconds, lambda number: self._frame_duration(number))
+
+    cdef double _frame_duration(self, int64_t number) except? -1:
+        """How long a frame is shown: its packet's duration, else one frame at the stream's rate
+        (the average, else FFmpeg's guess), else 0 (the last frame is then shown at its time only)."""
+        cdef const FrameIndex* index = self._index()
+        if index.duration(number) > 0:
+            return index.duration(number) * self._time_base_seconds
+        fps = self.fps
+        return 1 / fps if fps else 0
+
+    @property
+    def width(self):
+        """Coded width in pixels, from the stream's parameters."""
+        return self._info().width
+
+    @property
+    def height(self):
+        return self._info().height
+
+    @property
+    def pix_fmt(self):
+        """FFmpeg's name of the stream's pixel format, e.g. 'yuv420p' ('' if unknown)."""
+        return _text(self._info().pixel_format)
+
+    @property
+    def codec(self):
+        """The name of the FFmpeg decoder in use, e.g. 'h264', 'hevc', 'libdav1d'."""
+        return _text(self._info().codec)
+
+    @property
+    def fps(self):
+        """The stream's frame rate as a float: its average rate, else FFmpeg's guess from the
+        container and codec (ffprobe's r_frame_rate), or None when neither tells."""
+        cdef const StreamInfo* info = self._info()
+        if info.fps_den:
+            return <double>info.fps_num / info.fps_den
+        return <double>info.rate_num / info.rate_den if info.rate_den else None
+
+    @property
+    def time_base(self):
+        """The unit of frame.pts, in seconds, as a Fraction."""
+        self._check_open()
+        return self._time_base
+
+    @property
+    def duration(self):
+        """The stream's duration in seconds (the file's when the stream has none), or None."""
+        cdef double duration = self._info().duration
+        return duration if duration >= 0 else None
+
+    @property
+    def frame_count(self):
+        """The frame count the container's header gives, or None when it gives none."""
+        cdef int64_t count = self._info().frame_count
+        return count if count >= 0 else None
+
+    @property
+    def stream_index(self):
+        """The index of the decoded stream among all the file's streams (ffprobe's index)."""
+        return self._info().stream_index
+
+    @property
+    def video_stream_count(self):
+        return self._info().video_stream_count
+
+    @property
+    def decode_errors(self):
+        """How many packets or frames the decoder rejected as damaged in this iteration."""
+        self._check_open()
+        return self._decoder.get().decode_errors() if self._decoder else 0
+
+    def __repr__(self):
+        if self._closed:
+            return f"<derenotes.VideoReader {self.path!r} closed>"
+        return (f"<derenotes.VideoReader {self.path!r} {self.codec} {self.pix_fmt} "
+                f"{self.width}x{self.height}>")
+
+
