@@ -20,7 +20,7 @@ import sys
 
 BENCH = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
-from bench import RANDOM_FRAMES, RANDOM_SEED  # noqa: E402 (bench/ is this script's own directory)
+from plan import RANDOM_FRAMES, RANDOM_SEED  # noqa: E402 (bench/ is this script's own directory)
 
 METHODS = ["derenotes get_frames", "derenotes reader[i]"]
 MIDDLE = "derenotes open + middle frame"

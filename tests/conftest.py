@@ -1,5 +1,7 @@
-"""Shared fixtures: the sample clips, their manifest, and the independent oracles (the ffmpeg
-and ffprobe CLIs, and FFmpeg's own image functions from libavutil through ctypes)."""
+"""Shared fixtures and helpers: the sample clips, their manifest, the independent oracles (the
+ffmpeg and ffprobe CLIs, and FFmpeg's own image functions from libavutil through ctypes), and
+the small helpers several test files use (a clip's first frame, a frame's or a conversion's
+bytes as rawvideo lays them out, a child interpreter)."""
 import ctypes
 import ctypes.util
 import functools
@@ -102,3 +104,18 @@ def run_isolated(code, *args, timeout=120):
 def frame_bytes(frame):
     """A frame's pixels as the ffmpeg CLI's rawvideo output has them: each plane's rows, packed."""
     return b"".join(plane_rows(plane).tobytes() for plane in frame.planes)
+
+
+def first_frame(path=DEMO_CLIP, **options):
+    """The first frame of `path` (the demo clip by default), read by a VideoReader opened with
+    `options` (stream=, threads=, ...) and closed again: the frame outlives its reader."""
+    import derenotes  # here, so that the tests that need no build (test_docs, test_build) load conftest without it
+
+    with derenotes.VideoReader(path, **options) as reader:
+        return next(reader)
+
+
+def rawvideo_bytes(result):
+    """A to_ndarray result (one array, or a tuple of one per plane) as FFmpeg's rawvideo lays a
+    frame out: planes one after another."""
+    return b"".join(array.tobytes() for array in result) if isinstance(result, tuple) else result.tobytes()

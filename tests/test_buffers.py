@@ -9,14 +9,9 @@ import numpy as np
 import pytest
 
 import derenotes
-from conftest import DEMO_CLIP, SAMPLES, plane_rows
+from conftest import DEMO_CLIP, SAMPLES, first_frame, plane_rows
 
 PADDED_CLIP = SAMPLES / "odd_321x241_ffv1.mkv"  # FFmpeg pads its 321-pixel rows
-
-
-def first_frame(path, **options):
-    with derenotes.VideoReader(path, **options) as reader:
-        return next(reader)
 
 
 class PyBuffer(ctypes.Structure):

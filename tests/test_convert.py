@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import derenotes
-from conftest import CLIP_STREAMS, DEMO_CLIP, SAMPLES
+from conftest import CLIP_STREAMS, DEMO_CLIP, SAMPLES, first_frame, rawvideo_bytes
 
 FORMATS = ["rgb24", "bgr24", "rgba", "bgra", "gray", "gray16le", "rgb48le", "yuv444p"]
 # Every format on these; rgb24 and gray on every sample stream.
@@ -26,14 +26,9 @@ def ffmpeg_converted(path, stream, pix_fmt, size=None, sws_flags=None):
     return subprocess.run(args + ["-f", "rawvideo", "-pix_fmt", pix_fmt, "-"], check=True, capture_output=True).stdout
 
 
-def raw_bytes(result):
-    """to_ndarray's result as FFmpeg's rawvideo lays a frame out: planes one after another."""
-    return b"".join(array.tobytes() for array in result) if isinstance(result, tuple) else result.tobytes()
-
-
 def converted(path, stream, pix_fmt, **options):
     with derenotes.VideoReader(path, stream=stream) as reader:
-        return b"".join(raw_bytes(frame.to_ndarray(pix_fmt, **options)) for frame in reader)
+        return b"".join(rawvideo_bytes(frame.to_ndarray(pix_fmt, **options)) for frame in reader)
 
 
 CASES = [(name, stream, pix_fmt) for name, stream in CLIP_STREAMS
@@ -59,11 +54,6 @@ def test_swscale_flags_are_the_clis(flags):
     expected = ffmpeg_converted(DEMO_CLIP, 0, "rgb24", (333, 187), flags)
     assert converted(DEMO_CLIP, 0, "rgb24", width=333, height=187, sws_flags=flags) == expected
     assert expected != ffmpeg_converted(DEMO_CLIP, 0, "rgb24", (333, 187))  # the flags do matter
-
-
-def first_frame(path=DEMO_CLIP):
-    with derenotes.VideoReader(path) as reader:
-        return next(reader)
 
 
 def test_shapes_and_dtypes():
@@ -196,10 +186,10 @@ def test_any_format_swscale_produces_is_shaped_as_its_planes(pix_fmt):
     result = frame.to_ndarray(pix_fmt)
     arrays = result if is_tuple else (result,)
     assert isinstance(result, tuple) == is_tuple and [a.shape for a in arrays] == shapes
-    assert raw_bytes(result) == ffmpeg_converted(DEMO_CLIP, 0, pix_fmt)[:len(raw_bytes(result))]
+    assert rawvideo_bytes(result) == ffmpeg_converted(DEMO_CLIP, 0, pix_fmt)[:len(rawvideo_bytes(result))]
     out = tuple(np.full_like(a, 7) for a in arrays) if is_tuple else np.full_like(result, 7)
     assert frame.to_ndarray(pix_fmt, out=out) is out
-    assert raw_bytes(out) == raw_bytes(frame.to_ndarray(pix_fmt))
+    assert rawvideo_bytes(out) == rawvideo_bytes(frame.to_ndarray(pix_fmt))
 
 
 @pytest.mark.parametrize("name", ["h264_bframes.mp4", "nv12_raw.nut", "pal8_png.mkv", "monob_png.mkv",
@@ -210,7 +200,7 @@ def test_the_frames_own_format_is_a_copy_of_its_planes(name):
         frames = list(reader)
         own = frames[0].pix_fmt
         expected = ffmpeg_converted(SAMPLES / name, 0, own)
-        assert b"".join(raw_bytes(frame.to_ndarray(own)) for frame in frames) == expected
+        assert b"".join(rawvideo_bytes(frame.to_ndarray(own)) for frame in frames) == expected
         copy = frames[0].to_ndarray(own)
         for array, plane in zip(copy if isinstance(copy, tuple) else [copy], frames[0].planes):
             if array.ndim == 3 and array.shape[0] == len(frames[0].planes):  # stacked planes

@@ -2,14 +2,13 @@
 source widths 1 to 64 at odd and even heights, into new arrays, into out= arrays filled with a
 marker first, into windows of larger arrays and into get_frames batches; and Bayer sources, whose
 converters treat slice edges specially."""
-import pathlib
 import subprocess
 
 import numpy as np
 import pytest
 
 import derenotes
-from conftest import SAMPLES
+from conftest import SAMPLES, rawvideo_bytes
 
 FORMATS = ["rgb24", "bgr24", "rgba", "bgra", "rgb565le", "gray", "rgb48le", "yuv444p"]
 SOURCES = ["yuv420p", "yuv422p", "yuvj422p"]
@@ -51,10 +50,6 @@ def clips(tmp_path_factory):
             for key, clip in made.items()}
 
 
-def as_bytes(result):
-    return b"".join(array.tobytes() for array in result) if isinstance(result, tuple) else result.tobytes()
-
-
 @pytest.mark.parametrize("source", SOURCES)
 @pytest.mark.parametrize("height", HEIGHTS)
 def test_every_width_from_1_to_64_converts_as_the_cli_into_every_kind_of_destination(clips, source, height):
@@ -75,13 +70,13 @@ def test_every_width_from_1_to_64_converts_as_the_cli_into_every_kind_of_destina
                     window = canvas[1:1 + new.shape[0], 2:2 + new.shape[1]]
                     frame.to_ndarray(pix_fmt, out=window)
                     for kind, result in (("new", new), ("out=", out), ("window", window)):
-                        if as_bytes(result) != want:
+                        if rawvideo_bytes(result) != want:
                             failures.append(f"{width}x{height} {pix_fmt} frame {i} {kind}")
                     window[...] = MARKER
                     if not (canvas == MARKER).all():
                         failures.append(f"{width}x{height} {pix_fmt} frame {i}: written outside the window")
                 batch = reader.get_frames([1, 0, 1], format=pix_fmt)
-                if as_bytes(batch[1]) + as_bytes(batch[0]) != cli or as_bytes(batch[2]) != cli[per_frame:]:
+                if rawvideo_bytes(batch[1]) + rawvideo_bytes(batch[0]) != cli or rawvideo_bytes(batch[2]) != cli[per_frame:]:
                     failures.append(f"{width}x{height} {pix_fmt} get_frames")
     assert not failures, failures[:20]
 
@@ -98,7 +93,7 @@ def test_bayer_converts_whole_as_the_cli_with_one_slice(pix_fmt):
         for i, frame in enumerate(frames):
             want = cli[i * per_frame:(i + 1) * per_frame]
             new = frame.to_ndarray(pix_fmt)
-            assert as_bytes(new) == want, i
+            assert rawvideo_bytes(new) == want, i
             out = tuple(np.full_like(a, MARKER) for a in new) if isinstance(new, tuple) else np.full_like(new, MARKER)
             frame.to_ndarray(pix_fmt, out=out)
-            assert as_bytes(out) == want, i
+            assert rawvideo_bytes(out) == want, i

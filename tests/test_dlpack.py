@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import derenotes
-from conftest import CLIP_STREAMS, DEMO_CLIP, SAMPLES, clip_id
+from conftest import CLIP_STREAMS, DEMO_CLIP, SAMPLES, clip_id, first_frame
 
 try:  # optional: where PyTorch is installed, its from_dlpack is checked too
     import torch
@@ -14,14 +14,9 @@ except ImportError:
     torch = None
 
 
-def first_frame(path, stream=0):
-    with derenotes.VideoReader(path, stream=stream) as reader:
-        return next(reader)
-
-
 @pytest.mark.parametrize("clip_stream", CLIP_STREAMS, ids=clip_id)
 def test_dlpack_gives_the_buffer_protocols_view_of_every_plane(clip_stream):
-    frame = first_frame(SAMPLES / clip_stream[0], clip_stream[1])
+    frame = first_frame(SAMPLES / clip_stream[0], stream=clip_stream[1])
     for plane in frame.planes:
         view = np.asarray(plane)
         if view.dtype.byteorder == ">":

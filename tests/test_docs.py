@@ -1,4 +1,6 @@
-"""The docs name tests as evidence: every test they name exists."""
+"""The docs stay true to the tree: every test that docs/robustness.md and docs/exactness.md name
+as evidence exists, every relative link in README.md and docs/*.md points at a file that exists,
+and the README stays a short page (the reference lives in docs/)."""
 import ast
 import pathlib
 import re
@@ -34,3 +36,28 @@ def test_every_test_the_exactness_table_names_exists():
         assert name in functions_in(ROOT / file), f"{file}::{name} does not exist"
     for file, name in CPP_TEST_REFERENCE.findall(text):
         assert re.search(rf"TEST(_P)?\(\w+, {name}\)", (ROOT / file).read_text()), f"{file} {name} does not exist"
+
+
+MARKDOWN_LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+README_MAX_BYTES = 8 * 1024
+
+
+def pages():
+    return [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+def test_every_relative_link_in_the_docs_points_at_a_file():
+    checked = 0
+    for page in pages():
+        for target in MARKDOWN_LINK.findall(page.read_text()):
+            if re.match(r"[a-z][a-z0-9+.-]*:", target) or target.startswith("#"):
+                continue  # a URL, or a heading on the same page
+            path = target.split("#", 1)[0]
+            assert (page.parent / path).exists(), f"{page.relative_to(ROOT)} links to {target}, which does not exist"
+            checked += 1
+    assert checked >= 10  # the README and docs/ do link to each other
+
+
+def test_the_readme_stays_short():
+    size = len((ROOT / "README.md").read_bytes())
+    assert size < README_MAX_BYTES, f"README.md is {size} bytes: move reference material into docs/"

@@ -1,6 +1,7 @@
-"""Damaged files never crash the reader: every input the fuzzers found (tests/fuzz_regressions/)
-and a fixed set of fuzz/mutate.py's damaged samples decode or raise a DerenotesError, each in a
-child process of its own (fuzz/mutate.py's fork server), so that a crash fails one test."""
+"""Damaged files never crash the reader: every input kept in tests/fuzz_regressions/ (damaged
+samples, and whatever the fuzzers find; its README.md says how each was made) and a fixed set of
+fuzz/mutate.py's damaged samples decode or raise a DerenotesError, each in a child process of its
+own (fuzz/mutate.py's fork server), so that a crash fails one test."""
 import pytest
 
 from fuzz import mutate
@@ -22,9 +23,14 @@ def samples():
     return mutate.load_samples()
 
 
+def regression_inputs():
+    """The inputs in tests/fuzz_regressions/: every file but its README."""
+    return sorted(path for path in mutate.REGRESSIONS.iterdir() if path.name != "README.md")
+
+
 def test_every_regression_input_decodes_or_raises(worker):
-    # None so far: the fuzzers have found no crash. The damaged samples below always run.
-    paths = sorted(mutate.REGRESSIONS.iterdir()) if mutate.REGRESSIONS.is_dir() else []
+    paths = regression_inputs()
+    assert paths, f"no inputs in {mutate.REGRESSIONS}: the test would check nothing"
     for path in paths:
         outcome, report = worker.run(mutate.Input(None, path.read_bytes(), path.suffix, []))
         assert outcome in ("decoded", "rejected"), f"{path.name}: {report}"

@@ -1,0 +1,97 @@
+"""What the benchmarks measure: the names of the decoding, conversion and random-access methods,
+the clips (made with the ffmpeg CLI into bench/out/) and which clip serves which target, and the
+C++ reference programs (bench/reference_*.cpp), built on demand. Used by bench/bench.py."""
+import pathlib
+import subprocess
+
+BENCH = pathlib.Path(__file__).resolve().parent
+ROOT = BENCH.parent
+FFMPEG_LIBS = ["libavformat", "libavcodec", "libavutil", "libswscale"]
+
+REFERENCE_1T, REFERENCE_AUTO = "C++ loop threads=1", "C++ loop auto threads"
+FFMPEG_CLI = "ffmpeg CLI -threads 0 -f null"
+DECODE_METHODS = [
+    REFERENCE_1T, REFERENCE_AUTO, FFMPEG_CLI,
+    "derenotes threads=1 np.asarray", "derenotes decode-only", "derenotes np.asarray", "derenotes frame.arrays",
+    "pyav default planes", "pyav AUTO planes", "pyav AUTO to_ndarray",
+    "opencv read", "torchcodec", "decord",
+]
+# Conversion to rgb24 on the clip of the "conversion" role; the decode-only methods are there to show what the
+# conversion adds to each.
+REFERENCE_RGB24 = "C++ loop auto threads + swscale rgb24"
+CONVERSION_METHODS = [REFERENCE_AUTO, REFERENCE_RGB24, "derenotes decode-only", "derenotes to_ndarray rgb24",
+                      "derenotes to_ndarray rgb24 out=", "pyav AUTO planes", "pyav AUTO to_ndarray rgb24"]
+RANDOM_REFERENCE = "C++ seek+decode"
+RANDOM_METHODS = [RANDOM_REFERENCE, "derenotes get_frames", "derenotes reader[i]", "pyav seek+decode", "decord",
+                  "torchcodec exact"]
+MIDDLE_REFERENCE, MIDDLE_DERENOTES = "C++ open + middle frame", "derenotes open + middle frame"
+RANDOM_FRAMES, RANDOM_SEED = 10, 0
+
+
+def lavfi(size, rate, frames, source="testsrc2"):
+    return ["-f", "lavfi", "-i", f"{source}=size={size}:rate={rate}", "-frames:v", str(frames)]
+
+
+def looped(clip, copies):
+    """`copies` copies of a clip (in the same directory) one after the other, without encoding
+    again: the demuxer offsets each copy's timestamps, so they stay monotonic."""
+    return ["-stream_loop", str(copies - 1), "-i", clip, "-map", "0:v", "-c", "copy"]
+
+
+H264 = ["-c:v", "libx264", "-preset", "medium", "-crf", "23", "-bf", "3", "-pix_fmt", "yuv420p"]
+
+# name: (ffmpeg arguments, used in the decode table)
+FULL_CLIPS = {
+    "h264_1080p.mp4": (lavfi("1920x1080", 25, 200) + H264, True),
+    "hevc_1080p.mp4": (lavfi("1920x1080", 25, 200) + ["-c:v", "libx265", "-preset", "fast",
+                                                      "-x265-params", "log-level=error", "-pix_fmt", "yuv420p"], True),
+    "vp9_1080p.webm": (lavfi("1920x1080", 25, 200) + ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8",
+                                                      "-row-mt", "1", "-b:v", "4M"], True),
+    "h264_240p.mp4": (lavfi("426x240", 25, 200) + H264, True),
+    "raw_64x64.nut": (lavfi("64x64", 25, 5000) + ["-c:v", "rawvideo", "-pix_fmt", "yuv420p"], True),
+    "mjpeg_64x64.avi": (lavfi("64x64", 25, 5000) + ["-c:v", "mjpeg", "-q:v", "3", "-pix_fmt", "yuvj420p"], True),
+    # Random access: 60 s, a key frame every 250 frames (or at a scene cut); and 10 minutes of it
+    # for the cost of the index, looped rather than encoded, which would take an hour here.
+    "h264_1080p_60s_gop250.mp4": (lavfi("1920x1080", 25, 1500) + ["-c:v", "libx264", "-preset", "veryfast",
+                                                                  "-g", "250", "-bf", "3", "-pix_fmt", "yuv420p"], False),
+    "h264_1080p_600s_gop250.mp4": (looped("h264_1080p_60s_gop250.mp4", 10), False),
+}
+QUICK_CLIPS = {
+    "h264_240p_quick.mp4": (lavfi("426x240", 25, 25) + H264, True),
+    "raw_64x64_quick.nut": (lavfi("64x64", 25, 300) + ["-c:v", "rawvideo", "-pix_fmt", "yuv420p"], True),
+    "h264_240p_gop25_quick.mp4": (lavfi("320x240", 25, 100) + ["-c:v", "libx264", "-preset", "veryfast",
+                                                                "-g", "25", "-bf", "3", "-pix_fmt", "yuv420p"], False),
+    "h264_240p_gop25_10x_quick.mp4": (looped("h264_240p_gop25_quick.mp4", 10), False),
+}
+# Clips of the targets, by role: (full name, quick name)
+ROLES = {
+    "h264": ("h264_1080p.mp4", "h264_240p_quick.mp4"),
+    "hevc": ("hevc_1080p.mp4", None),
+    "vp9": ("vp9_1080p.webm", None),
+    "tiny": ("raw_64x64.nut", "raw_64x64_quick.nut"),
+    "random": ("h264_1080p_60s_gop250.mp4", "h264_240p_gop25_quick.mp4"),
+    "long": ("h264_1080p_600s_gop250.mp4", "h264_240p_gop25_10x_quick.mp4"),
+    "conversion": ("h264_1080p.mp4", "h264_240p_quick.mp4"),
+}
+
+
+def make_clips(clips, out):
+    out.mkdir(parents=True, exist_ok=True)
+    for name, (args, _) in clips.items():
+        path = out / name
+        if not path.exists():
+            print(f"making {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}", flush=True)
+            partial = path.with_name("partial-" + name)
+            subprocess.run(["ffmpeg", "-v", "error", "-y", *args, str(partial)], check=True, cwd=out)
+            partial.rename(path)
+
+
+def build_reference(name, out):
+    """The C++ program bench/NAME.cpp, compiled into out/NAME when its source is newer."""
+    source, binary = BENCH / f"{name}.cpp", out / name
+    if not binary.exists() or binary.stat().st_mtime < source.stat().st_mtime:
+        flags = subprocess.run(["pkg-config", "--cflags", "--libs", *FFMPEG_LIBS], check=True,
+                               capture_output=True, text=True).stdout.split()
+        subprocess.run(["g++", "-O2", "-std=c++17", str(source), *flags, "-o", str(binary)], check=True)
+    return binary
+
