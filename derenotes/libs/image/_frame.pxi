@@ -13,11 +13,15 @@ cdef VideoFrame _wrap_frame(unique_ptr[Frame] frame, object time_base, double ti
 
 @cython.freelist(16)
 cdef class VideoFrame:
-    """One decoded frame. It owns its own reference to FFmpeg's frame, so it and its planes
+    """VideoFrame()
+--
+
+    One decoded frame, made by a VideoReader (not by calling VideoFrame). It owns its own reference to FFmpeg's frame, so it and its planes
     stay valid however far the reader moves on, and after the reader is closed."""
 
     cdef unique_ptr[Frame] _frame
     cdef readonly object time_base
+    """The unit of pts, in seconds, as a Fraction (the stream's time base)."""
     cdef double _time_base_seconds
     cdef tuple _conversion  # the reader's defaults for to_ndarray()
     cdef Py_ssize_t _exports  # buffers of any of its planes exported and not yet released
@@ -37,7 +41,7 @@ cdef class VideoFrame:
 
     @property
     def arrays(self):
-        """The planes as NumPy arrays, without copying: the same arrays as numpy.asarray(plane)
+        """The planes as NumPy arrays, without copying, the same arrays as numpy.asarray(plane)
         for each of `planes`, made directly (NumPy's buffer-protocol path costs more per call
         than decoding a small frame). Read-only unless the frame is writable; together they
         count as one view for make_writable()."""
@@ -56,14 +60,17 @@ cdef class VideoFrame:
 
     @property
     def width(self):
+        """Width of the decoded picture in pixels."""
         return self._frame.get().width()
 
     @property
     def height(self):
+        """Height of the decoded picture in pixels."""
         return self._frame.get().height()
 
     @property
     def pix_fmt(self):
+        """FFmpeg's name of the frame's pixel format, e.g. 'yuv420p'."""
         return _text(self._frame.get().pixel_format_name())
 
     @property
@@ -85,6 +92,7 @@ cdef class VideoFrame:
 
     @property
     def key_frame(self):
+        """True when FFmpeg flagged the frame as a key frame."""
         return self._frame.get().key_frame()
 
     @property

@@ -6,10 +6,10 @@ _INDEX_SOURCES = {"packets": IndexSource.Packets, "decode": IndexSource.Decoding
 
 
 cdef class VideoReader:
-    """Decodes one video stream of a file, frame by frame, in presentation order.
+    """VideoReader(path, *, stream=0, threads=0, max_pixels=DEFAULT_MAX_PIXELS, format=None, width=None, height=None, sws_flags=None, index='packets')
+--
 
-    VideoReader(path, *, stream=0, threads=0, max_pixels=DEFAULT_MAX_PIXELS, format=None, width=None,
-                height=None, sws_flags=None, index="packets")
+    Decodes one video stream of a file, frame by frame, in presentation order.
 
     path: str, bytes or os.PathLike; anything FFmpeg can open.
     stream: which video stream, counted among the file's video streams only (like ffmpeg's
@@ -46,9 +46,13 @@ cdef class VideoReader:
     cdef IndexSource _index_source
     cdef bytes _encoded_path
     cdef readonly object path
+    """The path the reader was opened with, as os.fspath gave it (str or bytes)."""
     cdef readonly int stream
+    """Which video stream is decoded, counted among the file's video streams."""
     cdef readonly int threads
+    """Decoding threads asked for (0: FFmpeg's automatic count)."""
     cdef readonly object max_pixels
+    """The largest frame, in pixels, the reader decodes (None: FFmpeg's own limit)."""
     cdef object _time_base
     cdef double _time_base_seconds
     cdef tuple _conversion  # to_ndarray()'s defaults for this reader's frames: (format, width, height, sws_flags)
@@ -125,6 +129,7 @@ cdef class VideoReader:
 
     @property
     def closed(self):
+        """True once close() was called (or the with block ended)."""
         return self._closed
 
     def __enter__(self):
@@ -258,7 +263,7 @@ cdef class VideoReader:
         return self._times
 
     def frame_at(self, seconds):
-        """The frame on screen at this time: the last one whose time is at or before it.
+        """The frame on screen at this time, in seconds: the last one whose time is at or before it.
         IndexError before the first frame's time and from the end of the last frame on (its
         duration from its packet, else from the stream's frame rate); ValueError for NaN, and for
         streams whose frames have no timestamps (raw elementary streams)."""
@@ -287,6 +292,7 @@ cdef class VideoReader:
 
     @property
     def height(self):
+        """Coded height in pixels, from the stream's parameters."""
         return self._info().height
 
     @property
@@ -333,6 +339,7 @@ cdef class VideoReader:
 
     @property
     def video_stream_count(self):
+        """How many video streams the file has."""
         return self._info().video_stream_count
 
     @property

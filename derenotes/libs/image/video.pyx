@@ -49,6 +49,8 @@ from libcpp.vector cimport vector
 from derenotes import _indexing, errors
 from derenotes._indexing import DEFAULT_MAX_PIXELS
 
+__all__ = ["DEFAULT_MAX_PIXELS", "VideoFrame", "VideoReader", "get_log_level", "set_log_level"]
+
 cdef int64_t NO_TIMESTAMP = INT64_MIN  # AV_NOPTS_VALUE
 
 include "_calls.pxi"
@@ -105,7 +107,10 @@ cdef class _FrameExport:
 
 @cython.freelist(16)
 cdef class _Plane:
-    """One plane of a frame, exported through the buffer protocol with no copy.
+    """_Plane()
+--
+
+    One plane of a frame (from VideoFrame.planes), exported through the buffer protocol with no copy.
 
     memoryview(plane), numpy.asarray(plane): the image-shaped view, (height, width) or
         (height, width, channels), row stride = linesize (negative for bottom-up frames), so
@@ -116,7 +121,9 @@ cdef class _Plane:
     """
 
     cdef readonly VideoFrame frame
+    """The frame this plane belongs to (kept alive by the plane)."""
     cdef readonly int index
+    """The plane's number in the frame (FFmpeg's data[] index)."""
     cdef const PlaneLayout* _layout  # owned by the frame's C++ object, which `frame` keeps
     cdef Py_ssize_t _shape[3]  # the exported view's shape and strides, which the view points to
     cdef Py_ssize_t _strides[3]
@@ -131,6 +138,7 @@ cdef class _Plane:
 
     @property
     def height(self):
+        """Rows of this plane."""
         return self._layout.height
 
     @property
@@ -153,6 +161,7 @@ cdef class _Plane:
 
     @property
     def shape(self):
+        """The image-shaped view's shape: (height, width) or (height, width, channels)."""
         return tuple(self._layout.shape[d] for d in range(self._layout.ndim))
 
     @property
