@@ -161,3 +161,27 @@ def test_log_level_is_settable():
     finally:
         derenotes.set_log_level(before)
     assert derenotes.get_log_level() == logging.WARNING == before
+
+
+def test_what_ffmpeg_logs_while_converting_reaches_python_when_the_call_returns():
+    # Every call into C++ forwards the log as it returns, to_ndarray too: swscale says why it
+    # converts an odd output size the way it does.
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger = logging.getLogger("derenotes")
+    before = derenotes.get_log_level(), logger.level
+    logger.addHandler(handler)
+    try:
+        with derenotes.VideoReader(DEMO_CLIP) as reader:
+            frame = next(iter(reader))
+            logger.setLevel(logging.DEBUG)
+            derenotes.set_log_level(logging.DEBUG)
+            records.clear()
+            frame.to_ndarray("rgb24", width=35, height=19)  # a size no other test asks for: a new swscale context
+            swscale = [record.getMessage() for record in records if "[swscaler]" in record.getMessage()]
+    finally:
+        logger.removeHandler(handler)
+        derenotes.set_log_level(before[0])
+        logger.setLevel(before[1])
+    assert swscale, [record.getMessage() for record in records]
