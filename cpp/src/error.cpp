@@ -1,7 +1,9 @@
+// The one error type (see error.hpp): its message, its kind, and its copy for bindings.
 #include "derenotes/error.hpp"
 
 #include <cerrno>
 #include <new>
+#include <utility>
 
 #include "derenotes/ffmpeg.hpp"
 #include "derenotes/log.hpp"
@@ -62,7 +64,6 @@ Error::Error(int code, std::string path, std::string context, ErrorKind kind, st
       kind_(kind),
       path_(std::move(path)),
       detail_(compose_detail(context, reason, log_line)),
-      context_(std::move(context)),
       reason_(std::move(reason)),
       log_line_(std::move(log_line)) {}
 
@@ -79,18 +80,17 @@ ErrorInfo current_error_info() {
         info.kind = e.kind();
         info.code = e.code();
         info.posix_errno = e.posix_errno();
-        info.message = e.what();
         info.path = e.path();
         info.detail = e.detail();
         info.reason = e.reason();
         info.log_line = e.log_line();
     } catch (const std::bad_alloc& e) {
         info.kind = ErrorKind::OutOfMemory;
-        info.message = info.detail = e.what();
+        info.detail = e.what();
     } catch (const std::exception& e) {
-        info.message = info.detail = e.what();
+        info.detail = e.what();
     } catch (...) {
-        info.message = info.detail = "unknown C++ exception";
+        info.detail = "unknown C++ exception";
     }
     return info;
 }

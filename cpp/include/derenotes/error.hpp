@@ -34,7 +34,6 @@ public:
     const std::string& path() const { return path_; }
     // The message without the path: context, FFmpeg's reason and log line.
     const std::string& detail() const { return detail_; }
-    const std::string& context() const { return context_; }
     const std::string& reason() const { return reason_; }      // av_strerror(code)
     const std::string& log_line() const { return log_line_; }  // may be empty
 
@@ -43,7 +42,7 @@ private:
 
     int code_;
     ErrorKind kind_;
-    std::string path_, detail_, context_, reason_, log_line_;
+    std::string path_, detail_, reason_, log_line_;
 };
 
 // The kind an AVERROR code stands for on its own: any errno value counts as Io, except the few
@@ -62,7 +61,7 @@ struct ErrorInfo {
     ErrorKind kind = ErrorKind::Other;
     int code = 0;
     int posix_errno = 0;
-    std::string message, detail, path, reason, log_line;
+    std::string detail, path, reason, log_line;  // as the Error's accessors
 };
 ErrorInfo current_error_info();
 
