@@ -1,7 +1,9 @@
+// Plane geometry from FFmpeg's pixel format descriptors (see plane_layout.hpp).
 #include "derenotes/plane_layout.hpp"
 
 #include <algorithm>
 #include <cerrno>
+#include <string>
 
 #include "derenotes/error.hpp"
 #include "derenotes/ffmpeg.hpp"
@@ -22,12 +24,12 @@ int samples_per_row(const AVPixFmtDescriptor* desc, int component, int width) {
     return is_chroma(component) ? ceil_shift(width, desc->log2_chroma_w) : width;
 }
 
-std::string item_format(int itemsize, bool is_float, bool big_endian) {
-    static const char kUnsigned[] = {0, 'B', 'H', 0, 'I', 0, 0, 0, 'Q'};
-    static const char kFloat[] = {0, 0, 'e', 0, 'f', 0, 0, 0, 'd'};
-    const char code = is_float ? kFloat[itemsize] : kUnsigned[itemsize];
-    if (itemsize == 1) return std::string(1, code);
-    return std::string(1, big_endian ? '>' : '<') + code;
+ItemType item_type(int itemsize, bool is_float, bool big_endian) {
+    ItemType item;
+    item.kind = is_float ? ItemType::Kind::Float : ItemType::Kind::Unsigned;
+    item.bits = itemsize * 8;
+    item.big_endian = itemsize > 1 && big_endian;
+    return item;
 }
 
 bool is_item_size(int bytes) { return bytes == 1 || bytes == 2 || bytes == 4 || bytes == 8; }
@@ -38,9 +40,11 @@ int item_size_for_bits(int bits) {
     return size;
 }
 
-void set_view(PlaneLayout& plane, int columns, int channels, int itemsize, std::string format) {
+void set_view(PlaneLayout& plane, int columns, int channels, ItemType item) {
+    const int itemsize = item.bytes();
+    plane.item = item;
     plane.itemsize = itemsize;
-    plane.format = std::move(format);
+    plane.format = item.pep3118();
     plane.shape[0] = plane.height;
     plane.shape[1] = columns;
     plane.inner_strides[0] = static_cast<std::int64_t>(channels) * itemsize;
@@ -107,19 +111,28 @@ PlaneLayout describe_data_plane(const AVPixFmtDescriptor* desc, int index, int w
     const bool big_endian = desc->flags & AV_PIX_FMT_FLAG_BE;
     const int itemsize = bitstream ? 0 : regular_item_size(desc, components, pixel_step, max_step);
     if (itemsize) {
-        set_view(plane, plane.width, pixel_step / itemsize, itemsize,
-                 item_format(itemsize, desc->flags & AV_PIX_FMT_FLAG_FLOAT, big_endian));
+        set_view(plane, plane.width, pixel_step / itemsize,
+                 item_type(itemsize, desc->flags & AV_PIX_FMT_FLAG_FLOAT, big_endian));
     } else if (!bitstream && max_step == pixel_step && is_item_size(pixel_step)) {
         // Components packed into the bits of one word per pixel (rgb565, x2rgb10): the word.
-        set_view(plane, plane.width, 1, pixel_step, item_format(pixel_step, false, big_endian));
+        set_view(plane, plane.width, 1, item_type(pixel_step, false, big_endian));
     } else {
         // Bits or macro-pixels that do not map onto items: rows of bytes.
-        set_view(plane, plane.row_bytes, 1, 1, "B");
+        set_view(plane, plane.row_bytes, 1, ItemType{});
     }
     return plane;
 }
 
 }  // namespace
+
+std::string ItemType::pep3118() const {
+    static const char kUnsigned[] = {0, 'B', 'H', 0, 'I', 0, 0, 0, 'Q'};
+    static const char kFloat[] = {0, 0, 'e', 0, 'f', 0, 0, 0, 'd'};
+    const int size = bytes();
+    const char code = kind == Kind::Float ? kFloat[size] : kUnsigned[size];
+    if (size == 1) return std::string(1, code);
+    return std::string(1, big_endian ? '>' : '<') + code;
+}
 
 std::int64_t PlaneLayout::view_row_extent() const {
     return shape[1] * inner_strides[0];
@@ -145,7 +158,7 @@ std::vector<PlaneLayout> describe_planes(AVPixelFormat format, int width, int he
         palette.width = kPaletteEntryBytes;
         palette.height = kPaletteEntries;
         palette.row_bytes = kPaletteEntryBytes;
-        set_view(palette, kPaletteEntryBytes, 1, 1, "B");
+        set_view(palette, kPaletteEntryBytes, 1, ItemType{});
         planes.push_back(palette);
     }
     return planes;

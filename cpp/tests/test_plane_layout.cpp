@@ -52,6 +52,10 @@ TEST(PlaneLayout, EveryPixelFormatMatchesFFmpegLinesizesAndPlaneSizes) {
                 EXPECT_EQ(plane.shape[0], plane.height);
                 if (plane.ndim == 3) EXPECT_EQ(plane.inner_strides[0], plane.shape[2] * plane.itemsize);
                 else EXPECT_EQ(plane.inner_strides[0], plane.itemsize);
+                // The typed item agrees with the descriptor's flags and with the item size.
+                EXPECT_EQ(plane.item.bytes(), plane.itemsize);
+                EXPECT_EQ(plane.item.kind == ItemType::Kind::Float, bool(desc->flags & AV_PIX_FMT_FLAG_FLOAT));
+                EXPECT_EQ(plane.item.big_endian, plane.itemsize > 1 && (desc->flags & AV_PIX_FMT_FLAG_BE));
             }
         }
     }
@@ -111,6 +115,45 @@ TEST(PlaneLayout, FamiliesHaveTheShapesUsersExpect) {
         for (int d = 0; d < plane.ndim; ++d) EXPECT_EQ(plane.shape[d], expected.shape[d]) << "dimension " << d;
         EXPECT_EQ(plane.format, expected.item);
     }
+}
+
+// The typed item of formats whose samples fill whole items, against FFmpeg's descriptor: the
+// sample's depth, float or not, its byte order; and the bytes per item that FFmpeg's linesize
+// gives (bytes per row / samples per row).
+TEST(PlaneLayout, ItemTypesAgreeWithFFmpegsDescriptors) {
+    const int width = 64, height = 8;
+    for (const char* name : {"gray16be", "gray16le", "rgb48le", "rgb48be", "grayf32le", "grayf32be", "yuv420p",
+                             "yuv444p16le", "pal8", "rgba64be", "rgba64le", "gbrpf32be", "ya16be", "gray", "rgb24"}) {
+        SCOPED_TRACE(name);
+        const AVPixelFormat format = av_get_pix_fmt(name);
+        ASSERT_NE(format, AV_PIX_FMT_NONE);
+        const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(format);
+        int linesizes[4];
+        ASSERT_GE(av_image_fill_linesizes(linesizes, format, width), 0);
+        for (const PlaneLayout& plane : describe_planes(format, width, height)) {
+            SCOPED_TRACE("plane " + std::to_string(plane.index));
+            if (plane.is_palette) {
+                EXPECT_EQ(plane.item, ItemType{});  // bytes: B, G, R, A
+                continue;
+            }
+            int samples = 0, depth = 0;
+            for (int c = 0; c < desc->nb_components; ++c)
+                if (desc->comp[c].plane == plane.index) {
+                    ++samples;
+                    depth = desc->comp[c].depth;
+                }
+            const int row_samples = (plane.index == 1 || plane.index == 2) ? -((-width) >> desc->log2_chroma_w) : width;
+            EXPECT_EQ(plane.item.bits, depth);
+            EXPECT_EQ(plane.item.bits, 8 * linesizes[plane.index] / (row_samples * samples));
+            EXPECT_EQ(plane.item.kind == ItemType::Kind::Float, bool(desc->flags & AV_PIX_FMT_FLAG_FLOAT));
+            EXPECT_EQ(plane.item.big_endian, depth > 8 && (desc->flags & AV_PIX_FMT_FLAG_BE));
+            EXPECT_EQ(plane.format, plane.item.pep3118());
+        }
+    }
+    // Samples of fewer bits than their item: the item is what the array holds.
+    const PlaneLayout ten_bits = describe_planes(AV_PIX_FMT_YUV420P10LE, width, height).at(0);
+    EXPECT_EQ(ten_bits.item, (ItemType{ItemType::Kind::Unsigned, 16, false}));
+    EXPECT_EQ(ten_bits.format, "<H");
 }
 
 TEST(PlaneLayout, PlaneCountsFollowTheFormat) {

@@ -12,6 +12,22 @@ extern "C" {
 
 namespace derenotes {
 
+// What one item of a plane's array view is: an unsigned integer or a floating-point number of
+// `bits` bits (8, 16, 32 or 64), stored big-endian or little-endian (single bytes: little).
+struct ItemType {
+    enum class Kind { Unsigned, Float };
+    Kind kind = Kind::Unsigned;
+    int bits = 8;
+    bool big_endian = false;
+
+    int bytes() const { return bits / 8; }
+    // The struct module's / PEP 3118 format of the item: "B", "<H", ">H", "<e", "<f", "<I", ...
+    std::string pep3118() const;
+    bool operator==(const ItemType& other) const {
+        return kind == other.kind && bits == other.bits && big_endian == other.big_endian;
+    }
+};
+
 struct PlaneLayout {
     int index = 0;
     int width = 0;       // pixels (samples of the plane's first component) per row
@@ -24,8 +40,9 @@ struct PlaneLayout {
     int ndim = 2;
     std::int64_t shape[3] = {0, 0, 0};
     std::int64_t inner_strides[2] = {0, 0};  // strides of dimensions 1 and 2
-    int itemsize = 1;
-    std::string format = "B";  // a struct / PEP 3118 item format: "B", "<H", ">H", "<f", "<I", ...
+    ItemType item;             // what each item is
+    int itemsize = 1;          // item.bytes()
+    std::string format = "B";  // item.pep3118(), for the bindings that still read it
 
     // Bytes that one row of the view spans (<= row_bytes).
     std::int64_t view_row_extent() const;
