@@ -124,8 +124,10 @@ TEST(Decoder, ReportsBadInputWithTheFileAndFFmpegsReason) {
     EXPECT_EQ(kind_of_failure(missing), ErrorKind::Io);
     try {
         Decoder decoder(missing);
+        ADD_FAILURE() << "opened a file that does not exist";
     } catch (const Error& e) {
         EXPECT_EQ(e.posix_errno(), ENOENT);
+        EXPECT_EQ(e.path(), missing);
     }
     EXPECT_EQ(kind_of_failure(DERENOTES_SAMPLES_DIR), ErrorKind::Io);
 
@@ -143,7 +145,9 @@ TEST(Decoder, ReportsBadInputWithTheFileAndFFmpegsReason) {
     EXPECT_EQ(kind_of_failure(sample("audio_first.mkv"), 2), ErrorKind::StreamNotFound);
     try {
         Decoder decoder(sample("audio_first.mkv"), stream(2));
+        ADD_FAILURE() << "opened video stream 2 of 2";
     } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::StreamNotFound);
         EXPECT_NE(std::string(e.what()).find("2 video streams"), std::string::npos) << e.what();
     }
 }
