@@ -1,16 +1,17 @@
+// Reading an MP4's sample tables (see mp4_index.hpp): walking the box tree of moov with a reader
+// of our own, and combining the composition offsets with FFmpeg's index of the samples.
 #include "derenotes/mp4_index.hpp"
 
+#include <algorithm>
 #include <climits>
 #include <cstdint>
 #include <cstring>
-#include <memory>
+#include <initializer_list>
+
+#include "derenotes/error.hpp"
 
 namespace derenotes {
 namespace {
-
-struct IoCloser {
-    void operator()(AVIOContext* io) const { avio_closep(&io); }
-};
 
 struct Box {
     std::uint32_t type = 0;
@@ -119,15 +120,19 @@ std::optional<std::int64_t> sample_count(AVIOContext* io, const Box& stbl) {
 
 }  // namespace
 
-std::optional<std::vector<PacketInfo>> mp4_packets(AVFormatContext* format, AVStream* stream) {
-    if (!format->iformat || std::strncmp(format->iformat->name, "mov,", 4) != 0 || !format->url) return std::nullopt;
+std::optional<std::vector<PacketInfo>> mp4_packets(const Source& source, const AVIOInterruptCB& interrupt,
+                                                   const AVFormatContext* format, AVStream* stream) {
+    if (!format->iformat || std::strncmp(format->iformat->name, "mov,", 4) != 0 || !source.seekable())
+        return std::nullopt;
     const int entries = avformat_index_get_entries_count(stream);
     if (entries <= 0) return std::nullopt;
 
-    AVIOContext* raw_io = nullptr;
-    if (avio_open2(&raw_io, format->url, AVIO_FLAG_READ, &format->interrupt_callback, nullptr) < 0)
-        return std::nullopt;
-    const std::unique_ptr<AVIOContext, IoCloser> io(raw_io);
+    IoContextPtr io;
+    try {
+        io = source.open_io(interrupt);
+    } catch (const Error&) {
+        return std::nullopt;  // the demuxer's reading then says what is wrong
+    }
     const std::int64_t file_size = avio_size(io.get());
     if (file_size <= 0) return std::nullopt;
     const std::optional<Box> moov = find_child(io.get(), 0, file_size, MKBETAG('m', 'o', 'o', 'v'));

@@ -1,6 +1,8 @@
+// Random access by frame number (see random_access.hpp).
 #include "derenotes/random_access.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "derenotes/log.hpp"
 
@@ -56,16 +58,21 @@ bool timestamps_in_decode_order(const std::vector<PacketInfo>& packets) {
 
 }  // namespace
 
-RandomAccess::RandomAccess(std::string path, DecoderOptions options, std::unique_ptr<Decoder> unused, IndexSource source)
-    : path_(std::move(path)), options_(options), source_(source), decoder_(std::move(unused)) {
+RandomAccess::RandomAccess(std::shared_ptr<const Source> source, DecoderOptions options, std::unique_ptr<Decoder> unused,
+                           IndexSource index_source)
+    : source_(std::move(source)), options_(options), index_source_(index_source), decoder_(std::move(unused)) {
     decoder();
 }
+
+RandomAccess::RandomAccess(std::string path, DecoderOptions options, std::unique_ptr<Decoder> unused,
+                           IndexSource index_source)
+    : RandomAccess(file_source(std::move(path)), options, std::move(unused), index_source) {}
 
 Decoder& RandomAccess::decoder() {
     if (!decoder_ || interrupted_decoder_) {
         interrupted_decoder_ = false;
         decoder_.reset();
-        decoder_ = std::make_unique<Decoder>(path_, options_);
+        decoder_ = std::make_unique<Decoder>(source_, options_);
         position_ = {};
     }
     return *decoder_;
@@ -97,7 +104,7 @@ void RandomAccess::build_index() {
     PacketList list = decoder().index_packets();
     position_ = {};
     palettes_ = std::move(list.palettes);
-    if (source_ == IndexSource::Decoding) {
+    if (index_source_ == IndexSource::Decoding) {
         index_ = FrameIndex::learn(std::move(list.packets), {});  // its packets, to learn the frames from
         from_beginning(-1);
         return;
@@ -175,7 +182,7 @@ std::unique_ptr<Frame> RandomAccess::find(std::int64_t number) {
         // ends there (a file cut short; only damaged packets follow). Iteration ends there too.
         if (decoded && outcome == Outcome::Ended) {
             if (ended_before && *ended_before == position_.next) {
-                log::message(AV_LOG_WARNING, path_ + ": the stream ends after frame " +
+                log::message(AV_LOG_WARNING, name() + ": the stream ends after frame " +
                                                  std::to_string(*ended_before - 1) + ", not with the " +
                                                  std::to_string(index_->size()) + " frames its packets list");
                 index_->truncate(*ended_before);
@@ -194,7 +201,7 @@ std::unique_ptr<Frame> RandomAccess::find(std::int64_t number) {
 }
 
 Error RandomAccess::no_such_frame(std::int64_t number) const {
-    return Error(AVERROR(EINVAL), path_,
+    return Error(AVERROR(EINVAL), name(),
                  "no frame " + std::to_string(number) + ": the stream has " + std::to_string(index_->size()) +
                      (index_->learned() ? " frames (as decoding showed)" : " frames"),
                  ErrorKind::OutOfRange);
@@ -314,7 +321,7 @@ bool RandomAccess::seek_to(std::int64_t start) {
 void RandomAccess::give_up_seeking_after_failures() {
     if (++failed_seeks_in_a_row_ < kFailedSeeksBeforeGivingUp) return;
     if (seeking_)
-        log::message(AV_LOG_WARNING, path_ + ": seeking fails in this file; random access decodes from the beginning");
+        log::message(AV_LOG_WARNING, name() + ": seeking fails in this file; random access decodes from the beginning");
     seeking_ = false;
 }
 
@@ -345,7 +352,7 @@ std::int64_t RandomAccess::earlier_key(std::int64_t packet) const {
 
 std::unique_ptr<Frame> RandomAccess::from_beginning(std::int64_t number, const std::string& reason) {
     ++statistics_.passes;
-    decoder_ = std::make_unique<Decoder>(path_, options_);  // opened afresh: exactly iteration
+    decoder_ = std::make_unique<Decoder>(source_, options_);  // opened afresh: exactly iteration
     interrupted_decoder_ = false;
     position_ = {true, -1, 0};
     std::vector<DecodedFrame> decoded;  // kept to learn the index from, should it disagree
@@ -385,7 +392,7 @@ std::unique_ptr<Frame> RandomAccess::from_beginning(std::int64_t number, const s
     }
     position_ = {};
     if (!reason.empty())
-        log::message(AV_LOG_WARNING, path_ + ": " + reason +
+        log::message(AV_LOG_WARNING, name() + ": " + reason +
                                          (disagreement >= 0 ? " (from frame " + std::to_string(disagreement) + " on)" : "") +
                                          "; decoded the whole stream once to number its " +
                                          std::to_string(decoded.size()) + " frames exactly");

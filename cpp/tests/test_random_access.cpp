@@ -68,21 +68,25 @@ INSTANTIATE_TEST_SUITE_P(Samples, RandomAccessOnSample,
 namespace derenotes {
 namespace {
 
-struct FormatCloser {
-    void operator()(AVFormatContext* format) const { avformat_close_input(&format); }
-};
+// The demuxer FFmpeg opens on the file by itself, to compare with.
+FormatContextPtr open_format(const std::string& path) {
+    AVFormatContext* raw = nullptr;
+    if (avformat_open_input(&raw, path.c_str(), nullptr, nullptr) < 0) return nullptr;
+    FormatContextPtr format(raw);
+    if (avformat_find_stream_info(format.get(), nullptr) < 0) return nullptr;
+    return format;
+}
 
 // The MP4 sample tables describe every packet exactly as the demuxer then returns it.
 class Mp4TablesOnSample : public testing::TestWithParam<const char*> {};
 
 TEST_P(Mp4TablesOnSample, DescribeEveryPacketAsTheDemuxerReadsIt) {
-    AVFormatContext* raw = nullptr;
-    ASSERT_EQ(avformat_open_input(&raw, sample(GetParam()).c_str(), nullptr, nullptr), 0);
-    std::unique_ptr<AVFormatContext, FormatCloser> format(raw);
-    ASSERT_GE(avformat_find_stream_info(format.get(), nullptr), 0);
+    const FormatContextPtr format = open_format(sample(GetParam()));
+    ASSERT_TRUE(format);
     const int video = av_find_best_stream(format.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
     ASSERT_GE(video, 0);
-    const auto from_tables = mp4_packets(format.get(), format->streams[video]);
+    // The tables are read through a reader of the source of their own, not by the demuxer's name.
+    const auto from_tables = mp4_packets(*file_source(sample(GetParam())), {}, format.get(), format->streams[video]);
     ASSERT_TRUE(from_tables.has_value());
 
     std::vector<PacketInfo> read;
@@ -112,12 +116,10 @@ INSTANTIATE_TEST_SUITE_P(Samples, Mp4TablesOnSample,
 
 TEST(Mp4Tables, AreOnlyForMp4AndMov) {
     for (const char* name : {"vp9_keyframes.webm", "h264.ts", "h264_nocues.mkv"}) {
-        AVFormatContext* raw = nullptr;
-        ASSERT_EQ(avformat_open_input(&raw, sample(name).c_str(), nullptr, nullptr), 0);
-        std::unique_ptr<AVFormatContext, FormatCloser> format(raw);
-        ASSERT_GE(avformat_find_stream_info(format.get(), nullptr), 0);
+        const FormatContextPtr format = open_format(sample(name));
+        ASSERT_TRUE(format);
         const int video = av_find_best_stream(format.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
-        EXPECT_FALSE(mp4_packets(format.get(), format->streams[video]).has_value()) << name;
+        EXPECT_FALSE(mp4_packets(*file_source(sample(name)), {}, format.get(), format->streams[video]).has_value()) << name;
     }
 }
 

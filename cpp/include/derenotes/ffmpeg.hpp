@@ -15,8 +15,12 @@ extern "C" {
 
 namespace derenotes {
 
+// Closes a context avio_open2() opened. A context made with avio_alloc_context() (custom read and
+// seek callbacks) is freed differently: its maker gives the deleter a `close` of its own.
+inline void close_opened_io(AVIOContext* io) { avio_closep(&io); }
 struct IoContextDeleter {
-    void operator()(AVIOContext* io) const { avio_closep(&io); }
+    void (*close)(AVIOContext*) = &close_opened_io;
+    void operator()(AVIOContext* io) const { close(io); }
 };
 struct FormatContextDeleter {
     void operator()(AVFormatContext* ctx) const { avformat_close_input(&ctx); }

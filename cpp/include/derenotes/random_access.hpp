@@ -18,6 +18,7 @@
 
 #include "derenotes/decoder.hpp"
 #include "derenotes/frame_index.hpp"
+#include "derenotes/source.hpp"
 
 namespace derenotes {
 
@@ -28,10 +29,15 @@ enum class IndexSource {
 
 class RandomAccess {
 public:
-    // Opens a decoder of its own, or takes `unused`, one opened on the same file with the same
-    // options that has not decoded yet: random access never disturbs another decoder's iteration.
+    // Opens a decoder of its own on `source`, or takes `unused`, one opened on the same source
+    // with the same options that has not decoded yet: random access never disturbs another
+    // decoder's iteration. Decoders it opens later (to decode from the beginning) are opened on
+    // `source` too.
+    RandomAccess(std::shared_ptr<const Source> source, DecoderOptions options, std::unique_ptr<Decoder> unused = nullptr,
+                 IndexSource index_source = IndexSource::Packets);
+    // The same on a FileSource of `path`.
     RandomAccess(std::string path, DecoderOptions options, std::unique_ptr<Decoder> unused = nullptr,
-                 IndexSource source = IndexSource::Packets);
+                 IndexSource index_source = IndexSource::Packets);
 
     // The frame index, made on first use (see IndexSource). Files whose packets give cause for
     // doubt (packets flagged damaged, a decoder that reorders frames although the timestamps do not,
@@ -97,9 +103,11 @@ private:
     Error no_such_frame(std::int64_t number) const;
     Decoder& decoder();
 
-    std::string path_;
+    const std::string& name() const { return source_->name(); }  // for messages
+
+    std::shared_ptr<const Source> source_;
     DecoderOptions options_;
-    IndexSource source_;
+    IndexSource index_source_;
     std::unique_ptr<Decoder> decoder_;
     bool interrupted_decoder_ = false;  // decoder_ was interrupted: replace it before use
     std::optional<FrameIndex> index_;

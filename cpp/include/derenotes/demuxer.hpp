@@ -1,0 +1,78 @@
+// The demuxing stage: opens a Source with FFmpeg (probing its format), chooses one of its
+// streams, reads that stream's packets, seeks, and describes every packet without decoding
+// (index_packets(), from an MP4's sample tables where they can be trusted). Knows nothing of
+// codecs or of the kind of media.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "derenotes/error.hpp"
+#include "derenotes/ffmpeg.hpp"
+#include "derenotes/frame_index.hpp"
+#include "derenotes/interrupt.hpp"
+#include "derenotes/source.hpp"
+
+namespace derenotes {
+
+// The packets of the stream as index_packets() reads them, and the palettes the demuxer attached
+// to some of them. A demuxer attaches a palette only where it starts or changes (MOV and AVI to the
+// first packet), so a decoder that resumes after a seek needs the last one before that point.
+struct PacketList {
+    std::vector<PacketInfo> packets;                                            // decode order
+    std::vector<std::pair<std::int64_t, std::vector<std::uint8_t>>> palettes;  // (packet number, bytes)
+};
+
+// What the demuxer says of a packet it read.
+PacketInfo describe_packet(const AVPacket* packet);
+
+class Demuxer {
+public:
+    // Opens the source and reads its stream information. `interrupter` is asked while reading
+    // and must outlive the demuxer.
+    Demuxer(std::shared_ptr<const Source> source, Interrupter& interrupter);
+    Demuxer(const Demuxer&) = delete;
+    Demuxer& operator=(const Demuxer&) = delete;
+
+    const Source& source() const { return *source_; }
+    const AVFormatContext* format() const { return format_.get(); }
+    // How many of the file's streams are of this type.
+    int count(AVMediaType type) const;
+    // Chooses stream `number` among the file's streams of `type` (like ffmpeg's -map 0:v:N): the
+    // demuxer skips the packets of every other stream from now on. Throws StreamNotFound.
+    const AVStream& choose(AVMediaType type, int number);
+    const AVStream& stream() const { return *format_->streams[stream_index_]; }  // the chosen one
+
+    // The next packet of the chosen stream into `packet`; false at the end of the file.
+    bool read(AVPacket* packet);
+    // Seeks so that reading resumes at the last key packet at or before `time` (stream time
+    // base), as far as the demuxer can tell (see Decoder::seek).
+    void seek(std::int64_t time);
+    // Every packet of the chosen stream in decode order (see Decoder::index_packets). Reads to
+    // the end of the file: seek before reading again.
+    PacketList index_packets();
+
+    // The Error for an FFmpeg call's failure, of kind Io only when the operating system failed.
+    Error failure(int code, const char* context) const;
+
+private:
+    void open_input();       // our reader of the source, and the format probed through it
+    void read_stream_info();
+    void check_ffmpeg(int ret, const char* context) const;  // throws failure() when ret < 0
+    // Reads and describes packets until `list` holds `count` (or the end, or damaged data).
+    void describe_packets(PacketList& list, std::size_t count, AVPacket* packet);
+
+    // The first packets index_packets() reads to check an MP4's sample tables against the demuxer.
+    static constexpr std::size_t kPacketsCheckedAgainstTables = 64;
+
+    std::shared_ptr<const Source> source_;
+    Interrupter& interrupter_;
+    IoContextPtr io_;  // declared before format_, which uses it: closed after it
+    FormatContextPtr format_;
+    int stream_index_ = -1;
+};
+
+}  // namespace derenotes

@@ -1,0 +1,44 @@
+// FileSource: files by path, URLs as they are (see source.hpp).
+#include "derenotes/source.hpp"
+
+#include <sys/stat.h>
+
+#include <cctype>
+#include <cerrno>
+#include <utility>
+
+#include "derenotes/error.hpp"
+
+namespace derenotes {
+namespace {
+
+// A URL ("http://...", "file://..."): handed to FFmpeg as it is. Anything else is a local path.
+bool is_url(const std::string& path) {
+    const std::size_t colon = path.find("://");
+    if (colon == std::string::npos || colon == 0) return false;
+    for (std::size_t i = 0; i < colon; ++i)
+        if (!std::isalnum(static_cast<unsigned char>(path[i])) && path[i] != '+' && path[i] != '-' && path[i] != '.')
+            return false;
+    return true;
+}
+
+}  // namespace
+
+FileSource::FileSource(std::string path) : path_(std::move(path)), is_url_(is_url(path_)) {
+    url_ = is_url_ ? path_ : "file:" + path_;
+}
+
+IoContextPtr FileSource::open_io(const AVIOInterruptCB& interrupt) const {
+    if (!is_url_) {
+        struct stat status;
+        if (stat(path_.c_str(), &status) != 0) throw Error(AVERROR(errno), path_, "cannot open file");
+        if (S_ISDIR(status.st_mode)) throw Error(AVERROR(EISDIR), path_, "cannot open file");
+    }
+    AVIOContext* io = nullptr;
+    check(avio_open2(&io, url_.c_str(), AVIO_FLAG_READ, &interrupt, nullptr), path_, "cannot open file");
+    return IoContextPtr(io);
+}
+
+std::shared_ptr<const Source> file_source(std::string path) { return std::make_shared<const FileSource>(std::move(path)); }
+
+}  // namespace derenotes
