@@ -1,3 +1,5 @@
+// Conversions with libswscale into the caller's memory, and the names of pixel formats and scale
+// flags (see converter.hpp).
 #include "derenotes/converter.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// The per-thread spare AVFrame structs behind alloc_frame() and FrameDeleter (see ffmpeg.hpp).
 #include "derenotes/ffmpeg.hpp"
 
 #include <cstddef>

@@ -1,3 +1,4 @@
+// A decoded frame's accessors and where its planes' bytes are (see frame.hpp).
 #include "derenotes/frame.hpp"
 
 #include <cstdlib>

@@ -1,3 +1,4 @@
+// The frame index, predicted from the packets or learned from a decoding pass (see frame_index.hpp).
 #include "derenotes/frame_index.hpp"
 
 #include <algorithm>

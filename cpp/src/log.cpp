@@ -1,3 +1,5 @@
+// FFmpeg's log callback, the per-thread line assembly and the bounded queue the bindings drain
+// (see log.hpp).
 #include "derenotes/log.hpp"
 
 #include <atomic>

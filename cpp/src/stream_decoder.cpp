@@ -2,7 +2,9 @@
 #include "derenotes/stream_decoder.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <new>
+#include <string>
 #include <utility>
 
 namespace derenotes {

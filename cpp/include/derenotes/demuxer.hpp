@@ -37,7 +37,6 @@ public:
     Demuxer(const Demuxer&) = delete;
     Demuxer& operator=(const Demuxer&) = delete;
 
-    const Source& source() const { return *source_; }
     const AVFormatContext* format() const { return format_.get(); }
     // How many of the file's streams are of this type.
     int count(AVMediaType type) const;
