@@ -44,7 +44,7 @@ cdef class VideoReader:
     cdef object _times  # _indexing.FrameTimes from the index, made on first use
     cdef int64_t _times_version  # the index's version _times was made from
     cdef IndexSource _index_source
-    cdef bytes _encoded_path
+    cdef shared_ptr[const Source] _source  # what every decoder of the reader reads, made once
     cdef readonly object path
     """The path the reader was opened with, as os.fspath gave it (str or bytes)."""
     cdef readonly int stream
@@ -66,7 +66,7 @@ cdef class VideoReader:
         self._conversion = (format or "rgb24", width, height, sws_flags or "")
         scale_flags_named(self._conversion[3].encode())  # a ValueError now, not at the first frame
         self.path = os.fspath(path)
-        self._encoded_path = os.fsencode(self.path)
+        self._source = file_source(os.fsencode(self.path))
         self.stream = stream
         self.threads = threads
         self.max_pixels = max_pixels
@@ -86,13 +86,13 @@ cdef class VideoReader:
         return options
 
     cdef _open(self):
-        cdef string path = self._encoded_path
+        cdef shared_ptr[const Source] source = self._source
         cdef DecoderOptions options = self._options()
         cdef unique_ptr[Decoder] decoder
         _enter(&self._busy, self)
         try:
             with nogil:
-                decoder.reset(new Decoder(path, options))
+                decoder.reset(new Decoder(source, options))
                 decoder.swap(self._decoder)
                 decoder.reset()  # the previous decoder, if any
         finally:
@@ -172,19 +172,19 @@ cdef class VideoReader:
     cdef const FrameIndex* _index(self) except NULL:
         """The frame index, made on first use from the packets' descriptions, nothing decoded."""
         self._check_open()
-        cdef string path = self._encoded_path
+        cdef shared_ptr[const Source] source = self._source
         cdef DecoderOptions options = self._options()
         cdef const FrameIndex* index
         cdef bint take_unused = self._decoder and not self._started
         cdef unique_ptr[Decoder] unused
-        cdef IndexSource source = self._index_source
+        cdef IndexSource index_source = self._index_source
         _enter(&self._busy, self)
         try:
             with nogil:
                 if not self._random:
                     if take_unused:
                         unused = move(self._decoder)
-                    self._random.reset(new RandomAccess(path, options, move(unused), source))
+                    self._random.reset(new RandomAccess(source, options, move(unused), index_source))
                 index = &self._random.get().index()
         finally:
             _leave(&self._busy)

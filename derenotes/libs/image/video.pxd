@@ -3,7 +3,7 @@
 from libc.stddef cimport size_t
 from libc.stdint cimport int64_t, uint8_t
 from libcpp cimport bool
-from libcpp.memory cimport unique_ptr
+from libcpp.memory cimport shared_ptr, unique_ptr
 from libcpp.string cimport string
 from libcpp.vector cimport vector
 
@@ -82,6 +82,14 @@ cdef extern from "derenotes/frame.hpp" namespace "derenotes" nogil:
         void make_writable() except +raise_error
 
 
+cdef extern from "derenotes/source.hpp" namespace "derenotes" nogil:
+    cdef cppclass Source:
+        const string& name()
+
+    # A file (or URL) by its path; opened by each reader of it, when it reads.
+    shared_ptr[const Source] file_source(string path) except +raise_error
+
+
 cdef extern from "derenotes/decoder.hpp" namespace "derenotes" nogil:
     cdef cppclass StreamInfo:
         int video_stream_count
@@ -104,7 +112,7 @@ cdef extern from "derenotes/decoder.hpp" namespace "derenotes" nogil:
         InterruptCheck interrupted
 
     cdef cppclass Decoder:
-        Decoder(string path, DecoderOptions options) except +raise_error
+        Decoder(shared_ptr[const Source] source, DecoderOptions options) except +raise_error
         const StreamInfo& info()
         unique_ptr[Frame] next() except +raise_error
         int64_t decode_errors()
@@ -123,7 +131,7 @@ cdef extern from "derenotes/random_access.hpp" namespace "derenotes" nogil:
         Decoding
 
     cdef cppclass RandomAccess:
-        RandomAccess(string path, DecoderOptions options, unique_ptr[Decoder] unused,
+        RandomAccess(shared_ptr[const Source] source, DecoderOptions options, unique_ptr[Decoder] unused,
                      IndexSource source) except +raise_error
         const FrameIndex& index() except +raise_error
         unique_ptr[Frame] frame(int64_t number) except +raise_error
