@@ -17,6 +17,7 @@
 #include "derenotes/decoder.hpp"
 #include "derenotes/log.hpp"
 #include "derenotes/random_access.hpp"
+#include "derenotes/source.hpp"
 
 namespace {
 
@@ -62,7 +63,7 @@ void convert_to_rgb24(const derenotes::Frame& frame) {
     read_bytes(rgb.data(), size);
 }
 
-// The Decoder opens a path: an in-memory file, reached through /proc, rewritten for each input.
+// The input is a file source: an in-memory file, reached through /proc, rewritten for each input.
 int input_file() {
     static const int fd = memfd_create("decoder_fuzzer_input", MFD_CLOEXEC);
     require(fd >= 0);
@@ -82,11 +83,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     require(ftruncate(fd, 0) == 0);
     require(pwrite(fd, data, size, 0) == static_cast<ssize_t>(size));
 
+    const std::shared_ptr<const derenotes::Source> source = derenotes::file_source("/proc/self/fd/" + std::to_string(fd));
     derenotes::DecoderOptions options;
     options.threads = 1;  // one thread: reproducible runs
     options.max_pixels = kMaxPixels;
     try {
-        derenotes::Decoder decoder("/proc/self/fd/" + std::to_string(fd), options);
+        derenotes::Decoder decoder(source, options);
         for (int i = 0; i < kMaxFrames; ++i) {
             std::unique_ptr<derenotes::Frame> frame = decoder.next();
             if (!frame) break;
@@ -100,7 +102,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     try {
         // Random access: the frame index (an MP4's sample tables are parsed here) and seeks.
-        derenotes::RandomAccess random("/proc/self/fd/" + std::to_string(fd), options);
+        derenotes::RandomAccess random(source, options);
         const std::int64_t frames = random.size();
         for (std::int64_t number : {frames / 2, std::int64_t{0}, frames - 1}) {
             if (number < 0 || number >= frames) continue;

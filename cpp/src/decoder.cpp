@@ -61,8 +61,6 @@ Decoder::Decoder(std::shared_ptr<const Source> source, DecoderOptions options)
     interrupter_.run([this] { open(); });
 }
 
-Decoder::Decoder(std::string path, DecoderOptions options) : Decoder(file_source(std::move(path)), options) {}
-
 void Decoder::check_options() const {
     const std::string& name = name_of(source_);
     if (!source_) throw Error(AVERROR(EINVAL), name, "no source to decode");

@@ -64,10 +64,6 @@ RandomAccess::RandomAccess(std::shared_ptr<const Source> source, DecoderOptions 
     decoder();
 }
 
-RandomAccess::RandomAccess(std::string path, DecoderOptions options, std::unique_ptr<Decoder> unused,
-                           IndexSource index_source)
-    : RandomAccess(file_source(std::move(path)), options, std::move(unused), index_source) {}
-
 Decoder& RandomAccess::decoder() {
     if (!decoder_ || interrupted_decoder_) {
         interrupted_decoder_ = false;

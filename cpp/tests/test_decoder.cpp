@@ -11,6 +11,7 @@
 
 #include "derenotes/decoder.hpp"
 #include "derenotes/error.hpp"
+#include "derenotes/source.hpp"
 
 namespace derenotes {
 namespace {
@@ -42,7 +43,7 @@ std::uint64_t plane_sum(const Frame& frame, int plane) {
 }
 
 TEST(Decoder, DecodesEveryFrameOfTheDemoClipInPresentationOrder) {
-    Decoder decoder(sample("h264_bframes.mp4"));
+    Decoder decoder(file_source(sample("h264_bframes.mp4")));
     EXPECT_EQ(decoder.info().codec, "h264");
     EXPECT_EQ(decoder.info().pixel_format, "yuv420p");
     EXPECT_EQ(decoder.info().width, 640);
@@ -66,7 +67,7 @@ TEST(Decoder, FramesOutliveTheDecoderAndStayUnchanged) {
     std::vector<std::unique_ptr<Frame>> kept;
     std::vector<std::uint64_t> sums;
     {
-        Decoder decoder(sample("h264_bframes.mp4"));
+        Decoder decoder(file_source(sample("h264_bframes.mp4")));
         for (int i = 0; i < 5; ++i) {
             kept.push_back(decoder.next());
             sums.push_back(plane_sum(*kept.back(), 0));
@@ -79,7 +80,8 @@ TEST(Decoder, FramesOutliveTheDecoderAndStayUnchanged) {
 TEST(Decoder, OneThreadAndAutomaticThreadsGiveTheSamePixels) {
     DecoderOptions one_thread;
     one_thread.threads = 1;
-    Decoder single(sample("h264_bframes.mp4"), one_thread), automatic(sample("h264_bframes.mp4"));
+    const auto source = file_source(sample("h264_bframes.mp4"));
+    Decoder single(source, one_thread), automatic(source);  // one source, two independent readers
     const auto a = decode_all(single), b = decode_all(automatic);
     ASSERT_EQ(a.size(), b.size());
     for (std::size_t i = 0; i < a.size(); ++i)
@@ -87,7 +89,7 @@ TEST(Decoder, OneThreadAndAutomaticThreadsGiveTheSamePixels) {
 }
 
 TEST(Decoder, BottomUpFramesHaveANegativeStride) {
-    Decoder decoder(sample("bgr24_bottomup.avi"));
+    Decoder decoder(file_source(sample("bgr24_bottomup.avi")));
     const auto frame = decoder.next();
     ASSERT_TRUE(frame);
     const PlaneSpan span = frame->span(0);
@@ -97,19 +99,19 @@ TEST(Decoder, BottomUpFramesHaveANegativeStride) {
 }
 
 TEST(Decoder, PicksVideoStreamsAmongVideoStreamsOnly) {
-    Decoder first(sample("audio_first.mkv"));
+    Decoder first(file_source(sample("audio_first.mkv")));
     EXPECT_EQ(first.info().video_stream_count, 2);
     EXPECT_EQ(first.info().stream_index, 1);
     EXPECT_EQ(first.info().codec, "h264");
     EXPECT_EQ(decode_all(first).size(), 10u);
-    Decoder second(sample("audio_first.mkv"), stream(1));
+    Decoder second(file_source(sample("audio_first.mkv")), stream(1));
     EXPECT_EQ(second.info().codec, "mjpeg");
     EXPECT_EQ(decode_all(second).size(), 5u);
 }
 
 ErrorKind kind_of_failure(const std::string& path, int video_stream = 0) {
     try {
-        Decoder decoder(path, stream(video_stream));
+        Decoder decoder(file_source(path), stream(video_stream));
         decode_all(decoder);
     } catch (const Error& e) {
         EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
@@ -123,7 +125,7 @@ TEST(Decoder, ReportsBadInputWithTheFileAndFFmpegsReason) {
     const std::string missing = sample("no-such-file.mp4");
     EXPECT_EQ(kind_of_failure(missing), ErrorKind::Io);
     try {
-        Decoder decoder(missing);
+        Decoder decoder(file_source(missing));
         ADD_FAILURE() << "opened a file that does not exist";
     } catch (const Error& e) {
         EXPECT_EQ(e.posix_errno(), ENOENT);
@@ -144,7 +146,7 @@ TEST(Decoder, ReportsBadInputWithTheFileAndFFmpegsReason) {
 
     EXPECT_EQ(kind_of_failure(sample("audio_first.mkv"), 2), ErrorKind::StreamNotFound);
     try {
-        Decoder decoder(sample("audio_first.mkv"), stream(2));
+        Decoder decoder(file_source(sample("audio_first.mkv")), stream(2));
         ADD_FAILURE() << "opened video stream 2 of 2";
     } catch (const Error& e) {
         EXPECT_EQ(e.kind(), ErrorKind::StreamNotFound);
@@ -156,14 +158,14 @@ TEST(Decoder, RefusesStreamsOfMorePixelsThanTheLimit) {
     DecoderOptions limited;
     limited.max_pixels = 640 * 360 - 1;  // the demo clip is 640x360
     try {
-        Decoder decoder(sample("h264_bframes.mp4"), limited);
+        Decoder decoder(file_source(sample("h264_bframes.mp4")), limited);
         ADD_FAILURE() << "opened";
     } catch (const Error& e) {
         EXPECT_EQ(e.kind(), ErrorKind::LimitExceeded);
         EXPECT_NE(std::string(e.what()).find("640x360"), std::string::npos) << e.what();
     }
     limited.max_pixels = 640 * 360;
-    Decoder decoder(sample("h264_bframes.mp4"), limited);
+    Decoder decoder(file_source(sample("h264_bframes.mp4")), limited);
     EXPECT_EQ(decode_all(decoder).size(), 100u);
 }
 
@@ -173,7 +175,7 @@ TEST(Decoder, AnInterruptCheckThatSaysStopStopsOpening) {
     DecoderOptions options;
     options.interrupted = &always_interrupted;
     try {
-        Decoder decoder(sample("h264_bframes.mp4"), options);
+        Decoder decoder(file_source(sample("h264_bframes.mp4")), options);
         ADD_FAILURE() << "opened";
     } catch (const Error& e) {
         EXPECT_EQ(e.kind(), ErrorKind::Interrupted) << e.what();
@@ -187,7 +189,7 @@ TEST(Decoder, AnInterruptCheckThatSaysStopStopsDecoding) {
     DecoderOptions options;
     options.interrupted = &stop_after_some_checks;
     checks_until_stop = 1000;  // enough to open the file
-    Decoder decoder(sample("h264_bframes.mp4"), options);
+    Decoder decoder(file_source(sample("h264_bframes.mp4")), options);
     checks_until_stop = 0;
     try {
         decode_all(decoder);

@@ -9,6 +9,7 @@
 
 #include "derenotes/mp4_index.hpp"
 #include "derenotes/random_access.hpp"
+#include "derenotes/source.hpp"
 
 namespace derenotes {
 namespace {
@@ -33,12 +34,12 @@ class RandomAccessOnSample : public testing::TestWithParam<const char*> {};
 TEST_P(RandomAccessOnSample, EveryFrameInRandomOrderEqualsSequentialDecoding) {
     std::vector<std::uint64_t> sums;
     std::vector<std::int64_t> times;
-    Decoder sequential(sample(GetParam()));
+    Decoder sequential(file_source(sample(GetParam())));
     while (auto frame = sequential.next()) {
         sums.push_back(frame_sum(*frame));
         times.push_back(frame->pts());
     }
-    RandomAccess random(sample(GetParam()), {});
+    RandomAccess random(file_source(sample(GetParam())), {});
     ASSERT_EQ(random.size(), static_cast<std::int64_t>(sums.size()));
     for (std::int64_t i = 0; i < random.size(); ++i) EXPECT_EQ(random.index().pts(i), times[i]) << i;
     std::vector<std::int64_t> order(sums.size());

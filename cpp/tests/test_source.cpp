@@ -155,7 +155,7 @@ TEST(StreamDecoder, CountsTheDamageItMeetsAsTheDecoderReportsIt) {
     EXPECT_GT(damaged.damaged, 0);
     DecoderOptions one_thread;
     one_thread.threads = 1;
-    Decoder decoder(sample("h264_damaged.mp4"), one_thread);
+    Decoder decoder(file_source(sample("h264_damaged.mp4")), one_thread);
     int frames = 0, corrupt = 0;
     while (auto frame = decoder.next()) {
         ++frames;

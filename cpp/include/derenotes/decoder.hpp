@@ -48,8 +48,6 @@ struct DecoderOptions {
 class Decoder {
 public:
     explicit Decoder(std::shared_ptr<const Source> source, DecoderOptions options = {});
-    // The same on a FileSource of `path`.
-    explicit Decoder(std::string path, DecoderOptions options = {});
 
     const StreamInfo& info() const { return info_; }
     // The next frame in presentation order, or nullptr once the stream is done.

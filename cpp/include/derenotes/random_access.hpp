@@ -35,9 +35,6 @@ public:
     // `source` too.
     RandomAccess(std::shared_ptr<const Source> source, DecoderOptions options, std::unique_ptr<Decoder> unused = nullptr,
                  IndexSource index_source = IndexSource::Packets);
-    // The same on a FileSource of `path`.
-    RandomAccess(std::string path, DecoderOptions options, std::unique_ptr<Decoder> unused = nullptr,
-                 IndexSource index_source = IndexSource::Packets);
 
     // The frame index, made on first use (see IndexSource). Files whose packets give cause for
     // doubt (packets flagged damaged, a decoder that reorders frames although the timestamps do not,
