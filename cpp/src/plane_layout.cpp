@@ -44,7 +44,6 @@ void set_view(PlaneLayout& plane, int columns, int channels, ItemType item) {
     const int itemsize = item.bytes();
     plane.item = item;
     plane.itemsize = itemsize;
-    plane.format = item.pep3118();
     plane.shape[0] = plane.height;
     plane.shape[1] = columns;
     plane.inner_strides[0] = static_cast<std::int64_t>(channels) * itemsize;
@@ -125,13 +124,14 @@ PlaneLayout describe_data_plane(const AVPixFmtDescriptor* desc, int index, int w
 
 }  // namespace
 
-std::string ItemType::pep3118() const {
-    static const char kUnsigned[] = {0, 'B', 'H', 0, 'I', 0, 0, 0, 'Q'};
-    static const char kFloat[] = {0, 0, 'e', 0, 'f', 0, 0, 0, 'd'};
-    const int size = bytes();
-    const char code = kind == Kind::Float ? kFloat[size] : kUnsigned[size];
-    if (size == 1) return std::string(1, code);
-    return std::string(1, big_endian ? '>' : '<') + code;
+const char* ItemType::pep3118() const {
+    // [float][big-endian][log2 of the size in bytes]; single bytes have no byte order.
+    static const char* const kFormats[2][2][4] = {
+        {{"B", "<H", "<I", "<Q"}, {"B", ">H", ">I", ">Q"}},
+        {{"", "<e", "<f", "<d"}, {"", ">e", ">f", ">d"}},
+    };
+    const int size_log2 = bits == 8 ? 0 : bits == 16 ? 1 : bits == 32 ? 2 : 3;
+    return kFormats[kind == Kind::Float][big_endian][size_log2];
 }
 
 std::int64_t PlaneLayout::view_row_extent() const {

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
 #include <vector>
 
 extern "C" {
@@ -22,7 +21,8 @@ struct ItemType {
 
     int bytes() const { return bits / 8; }
     // The struct module's / PEP 3118 format of the item: "B", "<H", ">H", "<e", "<f", "<I", ...
-    std::string pep3118() const;
+    // (a static string: buffer views may point at it for as long as they live).
+    const char* pep3118() const;
     bool operator==(const ItemType& other) const {
         return kind == other.kind && bits == other.bits && big_endian == other.big_endian;
     }
@@ -40,9 +40,8 @@ struct PlaneLayout {
     int ndim = 2;
     std::int64_t shape[3] = {0, 0, 0};
     std::int64_t inner_strides[2] = {0, 0};  // strides of dimensions 1 and 2
-    ItemType item;             // what each item is
-    int itemsize = 1;          // item.bytes()
-    std::string format = "B";  // item.pep3118(), for the bindings that still read it
+    ItemType item;      // what each item is
+    int itemsize = 1;   // item.bytes()
 
     // Bytes that one row of the view spans (<= row_bytes).
     std::int64_t view_row_extent() const;

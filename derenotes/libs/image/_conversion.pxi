@@ -32,7 +32,7 @@ cdef class _Conversion:
         for layout in conversion_planes(pixel_format, width, height, copy):
             conversion.plane_indices.append(layout.index)
             conversion.shapes.append(tuple(layout.shape[i] for i in range(layout.ndim)))
-            conversion.dtypes.append(_item_dtype(layout.format))
+            conversion.dtypes.append(_item_dtype(layout.item))
             conversion.row_bytes.append(layout.row_bytes)
             conversion.inner_strides.append(tuple(layout.inner_strides[i] for i in range(layout.ndim - 1)))
         conversion.stacked = len(conversion.shapes) > 1 and all(

@@ -49,7 +49,7 @@ cdef struct _DLPackPlane:
     PyObject* token
 
 
-cdef char _NATIVE_ORDER = b'<' if sys.byteorder == "little" else b'>'
+cdef bint _NATIVE_BIG_ENDIAN = sys.byteorder == "big"
 
 
 cdef void _release_dlpack_plane(_DLPackPlane* export) noexcept nogil:
@@ -79,21 +79,14 @@ cdef void _legacy_capsule_died(object capsule) noexcept:
 
 
 cdef DLDataType _dlpack_dtype(_Plane plane) except *:
-    cdef const string* format = &plane._layout.format
-    cdef char order = format[0][0]
-    cdef char code = format[0][format.size() - 1]
-    if (order == b'<' or order == b'>') and order != _NATIVE_ORDER:
-        raise BufferError(f"plane {plane.index} holds {_text(format[0])!r} items, not in this machine's byte "
+    cdef const ItemType* item = &plane._layout.item
+    if item.bits > 8 and item.big_endian != _NATIVE_BIG_ENDIAN:
+        raise BufferError(f"plane {plane.index} holds {plane.format!r} items, not in this machine's byte "
                           "order, which DLPack cannot describe: use the buffer protocol (numpy.asarray)")
     cdef DLDataType dtype
     dtype.lanes = 1
-    dtype.bits = 8 * plane._layout.itemsize
-    if code in b"BHIQ":
-        dtype.code = kDLUInt
-    elif code in b"efd":
-        dtype.code = kDLFloat
-    else:
-        raise BufferError(f"no DLPack type for item format {_text(format[0])!r}")
+    dtype.bits = item.bits
+    dtype.code = kDLFloat if item.kind == ItemKind.Float else kDLUInt
     return dtype
 
 

@@ -17,26 +17,31 @@ cdef extern from "numpy/arrayobject.h":
 
 # NumPy's dtypes for PlaneLayout's item formats ("B", "<H", ">f", ...), made once: the dtype of
 # code _ITEM_CODES[i] is _ITEM_DTYPES[2 * i], big-endian _ITEM_DTYPES[2 * i + 1].
-cdef const char* _ITEM_CODES = b"BHIQefd"
-cdef list _ITEM_DTYPES = None  # None until NumPy is imported
+cdef list _ITEM_DTYPES = None  # [_item_slot(item)]: NumPy's dtype of each ItemType; None until NumPy is imported
+
+
+cdef inline int _item_slot(const ItemType& item) noexcept nogil:
+    cdef int size_log2 = 0 if item.bits == 8 else 1 if item.bits == 16 else 2 if item.bits == 32 else 3
+    return (8 if item.kind == ItemKind.Float else 0) + (4 if item.big_endian else 0) + size_log2
 
 
 cdef int _import_numpy() except -1:
     global _ITEM_DTYPES
     _import_array()
     import numpy
-    _ITEM_DTYPES = [numpy.dtype(order + code) for code in (<bytes>_ITEM_CODES).decode() for order in "<>"]
+    cdef ItemType item
+    dtypes = [None] * 16
+    for item.kind in (ItemKind.Unsigned, ItemKind.Float):
+        for item.big_endian in (False, True):
+            for item.bits in (8, 16, 32, 64):
+                if not (item.kind == ItemKind.Float and item.bits == 8):
+                    dtypes[_item_slot(item)] = numpy.dtype((<bytes>item.pep3118()).decode())
+    _ITEM_DTYPES = dtypes
     return 0
 
 
-cdef inline object _item_dtype(const string& format):
-    cdef char code = format[format.size() - 1]
-    cdef int i = 0
-    while _ITEM_CODES[i] != code:
-        if _ITEM_CODES[i] == 0:
-            raise ValueError(f"no NumPy dtype for item format {_text(format)!r}")
-        i += 1
-    return _ITEM_DTYPES[2 * i + (format[0] == b'>')]
+cdef inline object _item_dtype(const ItemType& item):
+    return _ITEM_DTYPES[_item_slot(item)]
 
 
 cdef object _plane_array(Frame* frame, int index, int flags, object base):
@@ -46,7 +51,7 @@ cdef object _plane_array(Frame* frame, int index, int flags, object base):
     cdef Py_ssize_t shape[3]
     cdef Py_ssize_t strides[3]
     _fill_view(layout, span, shape, strides)
-    dtype = _item_dtype(layout.format)
+    dtype = _item_dtype(layout.item)
     Py_INCREF(dtype)  # PyArray_NewFromDescr takes this reference
     array = PyArray_NewFromDescr(&PyArray_Type, <PyArray_Descr*>dtype, layout.ndim, shape, strides,
                                  span.first_row, flags, NULL)

@@ -46,14 +46,24 @@ cdef extern from "derenotes/log.hpp" namespace "derenotes::log" nogil:
 
 
 cdef extern from "derenotes/plane_layout.hpp" namespace "derenotes" nogil:
+    cpdef enum class ItemKind "derenotes::ItemType::Kind":
+        Unsigned
+        Float
+
+    cdef cppclass ItemType:
+        ItemKind kind
+        int bits
+        bool big_endian
+        const char* pep3118()
+
     cdef cppclass PlaneLayout:
         int index, width, height, row_bytes
         bool is_palette
         int ndim
         int64_t shape[3]
         int64_t inner_strides[2]
+        ItemType item
         int itemsize
-        string format
         int64_t view_row_extent()
 
 

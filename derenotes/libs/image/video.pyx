@@ -167,7 +167,7 @@ cdef class _Plane:
     @property
     def format(self):
         """The item format of the image-shaped view, as the struct module spells it."""
-        return _text(self._layout.format)
+        return (<bytes>self._layout.item.pep3118()).decode()
 
     def __bytes__(self):
         """The plane's raw bytes, as numpy.frombuffer sees them (a copy, as bytes always is)."""
@@ -203,7 +203,7 @@ cdef class _Plane:
                 view.len *= layout.shape[2]
             view.ndim = layout.ndim
             view.itemsize = layout.itemsize
-            view.format = <char*>layout.format.c_str() if flags & PyBUF_FORMAT else NULL
+            view.format = <char*>layout.item.pep3118() if flags & PyBUF_FORMAT else NULL
             view.shape = self._shape
             view.strides = NULL
             if (flags & PyBUF_STRIDES) == PyBUF_STRIDES:
