@@ -1,0 +1,1 @@
+"""The compiled parts of derenotes (one extension module, in image/)."""
