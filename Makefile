@@ -90,7 +90,8 @@ valgrind: build
 	  $(VENV)/bin/pytest -q -p no:cacheprovider tests/test_buffers.py tests/test_errors.py
 
 # The C++ tests (with leak checking) and the whole test suite against an AddressSanitizer +
-# UndefinedBehaviorSanitizer build of the extension, made in a copy of the tracked files (build/asan-tree) so the normal build stays.
+# UndefinedBehaviorSanitizer build of the extension (build/asan, the module written into a copy of the
+# checkout, build/asan-tree, whose tests run against it), so the normal build stays.
 # Python itself is not instrumented: libasan is preloaded, and leak checking is off because
 # CPython does not free everything at exit.
 ASAN_RUNTIME = $(shell g++ -print-file-name=libasan.so):$(shell g++ -print-file-name=libubsan.so)
