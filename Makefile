@@ -145,4 +145,4 @@ asan-build: system-packages $(VENV)/.installed $(ASAN_BUILD)/CMakeCache.txt
 	@cmake --build $(ASAN_BUILD) -j 2 --target derenotes_video
 
 clean:
-	rm -rf build $(VENV) derenotes/libs/image/*.so
+	rm -rf build $(VENV) derenotes/libs/image/*.so derenotes/libs/image/video.cpp
