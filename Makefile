@@ -7,10 +7,26 @@ PY := $(VENV)/bin/python
 CLIP ?= samples/h264_bframes.mp4
 DEB_PACKAGES := g++ make pkg-config cmake libgtest-dev ffmpeg \
                 libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
+# Quiet the nested makes of CMake's build directories.
+MAKEFLAGS += --no-print-directory
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test build system-packages cpp-test pytest samples valgrind asan bench clean \
-        fuzz fuzz-packages asan-build
+        fuzz fuzz-packages fuzz-build asan-build wheel
+
+# One CMake project (CMakeLists.txt) builds everything, a build directory per configuration:
+#   build/dev    the extension, written into derenotes/libs/image/ (pytest and the demo import it
+#                from the tree), and the C++ tests; Release flags
+#   build/asan   the same with ASan + UBSan; the extension goes into build/asan-tree
+#   build/fuzz   the libFuzzer target, with clang
+#   build/wheel  what `make wheel` and tests/test_build.py's wheel build reuse (scikit-build-core)
+# Each is configured once (again when the virtual environment changes, or CMake decides it must);
+# after that `cmake --build` rebuilds only what changed.
+CMAKE_PYTHON = -DPython_EXECUTABLE=$(CURDIR)/$(PY)
+DEV_BUILD := build/dev
+ASAN_BUILD := build/asan
+ASAN_TREE := build/asan-tree
+SANITIZERS := address,undefined
 
 demo: build
 	$(PY) -m derenotes.demo $(CLIP)
@@ -31,14 +47,26 @@ $(VENV)/.installed: requirements-dev.txt | system-packages
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
 
-build: system-packages $(VENV)/.installed
-	$(PY) setup.py -q build_ext --inplace -j 2
+# Configures $(1) with the options $(2), its output in $(1).log (shown when it fails).
+configure = mkdir -p $(1) && cmake -S . -B $(1) $(2) > $(1).log 2>&1 || (cat $(1).log; exit 1)
 
-cpp-test: system-packages
-	cmake -S cpp -B build/cpp -DCMAKE_BUILD_TYPE=RelWithDebInfo > build-cpp.log 2>&1 || (cat build-cpp.log; exit 1)
-	cmake --build build/cpp -j 2 >> build-cpp.log 2>&1 || (cat build-cpp.log; exit 1)
-	rm -f build-cpp.log
-	build/cpp/derenotes_core_tests
+$(DEV_BUILD)/CMakeCache.txt: $(VENV)/.installed | system-packages
+	$(call configure,$(DEV_BUILD),-DCMAKE_BUILD_TYPE=Release $(CMAKE_PYTHON) \
+	  -DDERENOTES_MODULE_DIR=$(CURDIR)/derenotes/libs/image)
+
+build: system-packages $(VENV)/.installed $(DEV_BUILD)/CMakeCache.txt
+	@cmake --build $(DEV_BUILD) -j 2 --target derenotes_video
+
+cpp-test: system-packages $(DEV_BUILD)/CMakeCache.txt
+	@cmake --build $(DEV_BUILD) -j 2 --target derenotes_core_tests
+	$(DEV_BUILD)/derenotes_core_tests
+
+# The wheel `pip install .` would install, in build/wheelhouse (scikit-build-core, its build
+# directory kept in build/wheel so that a second run only packs).
+wheel: system-packages $(VENV)/.installed
+	$(PY) -m pip wheel --no-build-isolation --no-deps -q -w build/wheelhouse \
+	  --config-settings=build-dir=$(CURDIR)/build/wheel .
+	@ls -l build/wheelhouse/*.whl
 
 pytest: build
 	$(VENV)/bin/pytest -q
@@ -62,16 +90,15 @@ valgrind: build
 	  $(VENV)/bin/pytest -q -p no:cacheprovider tests/test_buffers.py tests/test_errors.py
 
 # The C++ tests (with leak checking) and the whole test suite against an AddressSanitizer +
-# UndefinedBehaviorSanitizer build of the extension, made in a copy of the tracked files (build/asan-tree) so the normal build stays.
+# UndefinedBehaviorSanitizer build of the extension (build/asan, the module written into a copy of the
+# checkout, build/asan-tree, whose tests run against it), so the normal build stays.
 # Python itself is not instrumented: libasan is preloaded, and leak checking is off because
 # CPython does not free everything at exit.
 ASAN_RUNTIME = $(shell g++ -print-file-name=libasan.so):$(shell g++ -print-file-name=libubsan.so)
 asan: asan-build
-	cmake -S cpp -B build/cpp-asan -DCMAKE_BUILD_TYPE=Debug \
-	  -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer" > /dev/null
-	cmake --build build/cpp-asan -j 2 > /dev/null
-	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 build/cpp-asan/derenotes_core_tests --gtest_brief=1
-	cd build/asan-tree && LD_PRELOAD=$(ASAN_RUNTIME) ASAN_OPTIONS=detect_leaks=0 \
+	@cmake --build $(ASAN_BUILD) -j 2 --target derenotes_core_tests
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(ASAN_BUILD)/derenotes_core_tests --gtest_brief=1
+	cd $(ASAN_TREE) && LD_PRELOAD=$(ASAN_RUNTIME) ASAN_OPTIONS=detect_leaks=0 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ../../$(VENV)/bin/pytest -q -p no:cacheprovider
 
 # Fuzzing, SECONDS each (60 unless given: `make fuzz SECONDS=300`): libFuzzer over the C++ decoder
@@ -85,30 +112,37 @@ SECONDS ?= 60
 FUZZ_SEED ?= $(shell date +%s)
 FUZZ_DEB_PACKAGES := clang libclang-rt-14-dev
 FUZZ_SEEDS = $(filter-out %.py %.json,$(wildcard samples/*))
-fuzz: build/fuzz/decoder_fuzzer asan-build
+fuzz: fuzz-build asan-build
 	mkdir -p build/fuzz/corpus && cp $(FUZZ_SEEDS) build/fuzz/corpus/
 	build/fuzz/decoder_fuzzer -max_total_time=$(SECONDS) -max_len=65536 -timeout=20 -rss_limit_mb=2048 \
 	  -print_final_stats=1 -artifact_prefix=build/fuzz/ build/fuzz/corpus > build/fuzz/libfuzzer.log 2>&1 \
 	  || (tail -n 80 build/fuzz/libfuzzer.log; exit 1)
 	@grep -E '^(Done|stat::number_of_executed_units|stat::average_exec_per_sec)' build/fuzz/libfuzzer.log
-	$(PY) fuzz/mutate.py --seconds $(SECONDS) --seed $(FUZZ_SEED) --tree build/asan-tree
+	$(PY) fuzz/mutate.py --seconds $(SECONDS) --seed $(FUZZ_SEED) --tree $(ASAN_TREE)
 
 # The Debian packages of `make test` and clang's, through system-packages' install-if-missing.
 fuzz-packages:
 	@$(MAKE) --no-print-directory system-packages DEB_PACKAGES="$(DEB_PACKAGES) $(FUZZ_DEB_PACKAGES)"
 
-# The core's sources compiled into the fuzzer, instrumented; FFmpeg is the system's, not instrumented.
-build/fuzz/decoder_fuzzer: fuzz/decoder_fuzzer.cpp $(wildcard cpp/src/*.cpp cpp/include/derenotes/*.hpp) \
-                           | fuzz-packages
-	mkdir -p build/fuzz
-	clang++ -std=c++17 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	  -Icpp/include $(filter %.cpp,$^) $$(pkg-config --cflags --libs libavformat libavcodec libavutil libswscale) -o $@
+# build/fuzz/decoder_fuzzer: the core's sources instrumented (clang, libFuzzer + the sanitizers);
+# FFmpeg is the system's, not instrumented.
+build/fuzz/CMakeCache.txt: | fuzz-packages
+	$(call configure,build/fuzz,-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+	  -DDERENOTES_BUILD_FUZZER=ON -DDERENOTES_SANITIZE=$(SANITIZERS) -DDERENOTES_BUILD_EXTENSION=OFF -DDERENOTES_BUILD_TESTS=OFF)
 
-# The sanitized extension alone, in build/asan-tree (for `make asan` and `make fuzz`).
-asan-build: system-packages $(VENV)/.installed
-	rm -rf build/asan-tree && mkdir -p build/asan-tree
-	git ls-files -z | xargs -0 cp --parents -t build/asan-tree
-	cd build/asan-tree && DERENOTES_SANITIZE=address,undefined ../../$(PY) setup.py -q build_ext --inplace -j 2
+fuzz-build: fuzz-packages build/fuzz/CMakeCache.txt
+	@cmake --build build/fuzz -j 2 --target decoder_fuzzer
+
+# The sanitized extension alone, in build/asan-tree (for `make asan` and `make fuzz`): a fresh copy
+# of the checkout's files (tracked, and new ones not ignored), the module built in build/asan.
+$(ASAN_BUILD)/CMakeCache.txt: $(VENV)/.installed | system-packages
+	$(call configure,$(ASAN_BUILD),-DCMAKE_BUILD_TYPE=RelWithDebInfo -DDERENOTES_SANITIZE=$(SANITIZERS) \
+	  $(CMAKE_PYTHON) -DDERENOTES_MODULE_DIR=$(CURDIR)/$(ASAN_TREE)/derenotes/libs/image)
+
+asan-build: system-packages $(VENV)/.installed $(ASAN_BUILD)/CMakeCache.txt
+	rm -rf $(ASAN_TREE) && mkdir -p $(ASAN_TREE)
+	git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t $(ASAN_TREE)
+	@cmake --build $(ASAN_BUILD) -j 2 --target derenotes_video
 
 clean:
 	rm -rf build $(VENV) derenotes/libs/image/*.so derenotes/libs/image/video.cpp

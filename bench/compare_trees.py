@@ -3,7 +3,10 @@
 (interleaved, starting at a different one each round), one process per run, and prints the paired
 median of the per-round ratios after / before.
 
-    git worktree add /tmp/before <commit>   # and build it in place there
+    git worktree add /tmp/before <commit> && (cd /tmp/before && cmake -S . -B build/dev \
+        -DPython_EXECUTABLE=$PWD/.venv/bin/python -DDERENOTES_MODULE_DIR=/tmp/before/derenotes/libs/image \
+        && cmake --build build/dev -j 2 --target derenotes_video)
+    (before the CMake build, a commit with setup.py: ../work/.venv/bin/python setup.py build_ext -i)
     python bench/compare_trees.py /tmp/before . [--rounds 7] [--part random-access|decoding]
 
 random-access (default): bench/random_access.py of each tree on its own build ("derenotes
