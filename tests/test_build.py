@@ -45,6 +45,7 @@ def test_wheel_holds_the_python_files_and_the_stripped_module(tmp_path):
     expected = {path.relative_to(ROOT).as_posix() for path in package.rglob("*")
                 if path.suffix in (".py", ".pyi") or path.name == "py.typed"}
     dist_info = {name for name in names if name.split("/")[0].endswith(".dist-info")}
+    assert {"derenotes/py.typed", "derenotes/libs/image/video.pyi"} <= expected  # typing ships
     assert names - dist_info - set(modules) == expected
     assert {name.split("/", 1)[1] for name in dist_info} == {"METADATA", "WHEEL", "RECORD", "licenses/LICENSE"}
     # Stripped, without debug information: neither section is named in the module.
