@@ -131,8 +131,8 @@ install(AV_LOG_WARNING)
 
 
 # The wrapper for every call into C++ that may block. Cython has no cheaper way to wrap a nogil
-# block than a try/finally around it (a context manager object costs a tenth of a small frame's
-# decoding), so each call site reads:
+# block than a try/finally around it (a context manager object would add two Python calls to
+# every frame), so each call site reads:
 #
 #     _enter(&self._busy, self)      # or _enter(NULL, None) for objects any thread may use
 #     try:

@@ -1,5 +1,5 @@
 # The C++ core's API as Cython sees it (cpp/include/derenotes/*.hpp), declared once.
-# Every call that can throw translates the C++ exception with raise_error (video.pyx).
+# Every call that can throw translates the C++ exception with raise_error (_calls.pxi).
 from libc.stddef cimport size_t
 from libc.stdint cimport int64_t, uint8_t
 from libcpp cimport bool
