@@ -14,6 +14,7 @@ from derenotes.errors import (
     LimitExceededError,
     OpenError,
     StreamNotFoundError,
+    UnsafeInputError,
     UnsupportedCodecError,
 )
 from derenotes.libs.image.video import VideoFrame, VideoReader, get_log_level, set_log_level
@@ -31,6 +32,7 @@ __all__ = [
     "FrameNotFoundError",
     "LimitExceededError",
     "UnsupportedCodecError",
+    "UnsafeInputError",
     "StreamNotFoundError",
     "OpenError",
     "set_log_level",

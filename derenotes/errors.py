@@ -43,6 +43,12 @@ class FrameNotFoundError(DerenotesError, IndexError):
     then gives the count decoding found)."""
 
 
+class UnsafeInputError(DecodeError):
+    """The file asks the reader to do what it does not do unless allowed: open another file or
+    URL (a playlist, a manifest, a concat list). The message names what it asked for;
+    ``VideoReader(allow_nested=True)`` follows such files, for files you trust."""
+
+
 class OpenError(DerenotesError, OSError):
     """An operating-system error while opening or reading the file; ``errno`` is set."""
 

@@ -12,6 +12,19 @@
 #include "derenotes/mp4_index.hpp"
 
 namespace derenotes {
+namespace {
+
+// A protocol whitelist no protocol is on (FFmpeg has no protocol of this name).
+constexpr const char* kNoProtocol = "derenotes-refuses-every-protocol";
+
+// Demuxers whose files hold no media of their own, only the names of resources that do.
+bool lists_other_resources(const AVInputFormat* format) {
+    if (!format) return false;
+    const std::string name = format->name;
+    return name == "hls" || name == "dash" || name == "concat" || name == "imf";
+}
+
+}  // namespace
 
 PacketInfo describe_packet(const AVPacket* packet) {
     PacketInfo info;
@@ -26,10 +39,47 @@ PacketInfo describe_packet(const AVPacket* packet) {
     return info;
 }
 
-Demuxer::Demuxer(std::shared_ptr<const Source> source, Interrupter& interrupter)
-    : source_(std::move(source)), interrupter_(interrupter) {
+Demuxer::Demuxer(std::shared_ptr<const Source> source, Interrupter& interrupter, DemuxerOptions options)
+    : source_(std::move(source)), interrupter_(interrupter), options_(options) {
     open_input();
     read_stream_info();
+}
+
+// Demuxers open the resources a file names through AVFormatContext::io_open; those that open a
+// whole demuxer of their own for it (concat) give it the protocol whitelist instead, which
+// open_input() sets to nothing at all.
+int Demuxer::refuse_nested_open(AVFormatContext* format, AVIOContext**, const char* url, int, AVDictionary**) {
+    auto* self = static_cast<Demuxer*>(format->opaque);
+    if (self && !self->refused_any_) {
+        self->refused_any_ = true;
+        self->refused_ = url ? url : "";
+    }
+    return AVERROR(EPERM);
+}
+
+void Demuxer::check_not_a_list_of_files(const AVInputFormat* format) {
+    // Some of these demuxers open what they list through the protocol whitelist rather than our
+    // io_open (concat with a demuxer of its own, DASH), and fail to open: the file, probed again
+    // (on this error path only), tells whether it was one of them.
+    if (!format && (avio_seek(io_.get(), 0, SEEK_SET) < 0 ||
+                    av_probe_input_buffer2(io_.get(), &format, nullptr, nullptr, 0, 0) < 0))
+        return;
+    if (!lists_other_resources(format)) return;
+    const std::string asked = refused_any_ ? " ('" + refused_ + "')" : " (the log says which)";
+    throw Error(AVERROR(EPERM), source_->name(),
+                std::string("the file is a list of other resources for FFmpeg's ") + format->name +
+                    " demuxer, which opens what it names" + asked +
+                    ": a reader reads only the source it was given unless nested opens are allowed",
+                ErrorKind::Refused);
+}
+
+void Demuxer::check_not_refused() const {
+    if (!refused_any_) return;
+    throw Error(AVERROR(EPERM), source_->name(),
+                "the file asks to open another resource ('" + refused_ +
+                    "'): it is a playlist, manifest or list of files, and a reader reads only the source it was "
+                    "given unless nested opens are allowed",
+                ErrorKind::Refused);
 }
 
 Error Demuxer::failure(int code, const char* context) const {
@@ -42,6 +92,7 @@ Error Demuxer::failure(int code, const char* context) const {
 }
 
 void Demuxer::check_ffmpeg(int ret, const char* context) const {
+    check_not_refused();  // whatever the demuxer made of the refusal, it is the reason
     if (ret < 0) throw failure(ret, context);
 }
 
@@ -54,11 +105,19 @@ void Demuxer::open_input() {
     if (!format_) throw std::bad_alloc();
     format_->pb = io_.get();
     format_->interrupt_callback = interrupt;  // for files a demuxer opens itself
+    if (!options_.allow_nested) {
+        format_->opaque = this;
+        format_->io_open = &Demuxer::refuse_nested_open;
+        // Nested demuxers (concat's) open with the whitelist they inherit: no protocol at all.
+        check_ffmpeg(av_opt_set(format_.get(), "protocol_whitelist", kNoProtocol, 0), "cannot set up the demuxer");
+    }
     AVFormatContext* raw_format = format_.release();  // avformat_open_input frees it on failure
     const std::string& url = source_->url();
-    check_ffmpeg(avformat_open_input(&raw_format, url.empty() ? nullptr : url.c_str(), nullptr, nullptr),
-                 "cannot open file");
+    const int opened = avformat_open_input(&raw_format, url.empty() ? nullptr : url.c_str(), nullptr, nullptr);
+    if (opened < 0 && !options_.allow_nested) check_not_a_list_of_files(nullptr);
+    check_ffmpeg(opened, "cannot open file");
     format_.reset(raw_format);
+    if (!options_.allow_nested) check_not_a_list_of_files(format_->iformat);
 }
 
 void Demuxer::read_stream_info() {
@@ -95,6 +154,7 @@ const AVStream& Demuxer::choose(AVMediaType type, int number) {
 bool Demuxer::read(AVPacket* packet) {
     for (;;) {
         const int read = av_read_frame(format_.get(), packet);
+        check_not_refused();
         if (read == AVERROR_EOF) return false;
         if (read < 0) throw failure(read, "cannot read the file");
         if (packet->stream_index == stream_index_) return true;

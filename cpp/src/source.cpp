@@ -1,4 +1,4 @@
-// FileSource: files by path, URLs as they are (see source.hpp).
+// FileSource: files by path, URLs as they are when allowed (see source.hpp).
 #include "derenotes/source.hpp"
 
 #include <sys/stat.h>
@@ -24,7 +24,8 @@ bool is_url(const std::string& path) {
 
 }  // namespace
 
-FileSource::FileSource(std::string path) : path_(std::move(path)), is_url_(is_url(path_)) {
+FileSource::FileSource(std::string path, bool urls_allowed)
+    : path_(std::move(path)), is_url_(urls_allowed && is_url(path_)) {
     url_ = is_url_ ? path_ : "file:" + path_;
 }
 
@@ -39,6 +40,8 @@ IoContextPtr FileSource::open_io(const AVIOInterruptCB& interrupt) const {
     return IoContextPtr(io);
 }
 
-std::shared_ptr<const Source> file_source(std::string path) { return std::make_shared<const FileSource>(std::move(path)); }
+std::shared_ptr<const Source> file_source(std::string path, bool urls_allowed) {
+    return std::make_shared<const FileSource>(std::move(path), urls_allowed);
+}
 
 }  // namespace derenotes

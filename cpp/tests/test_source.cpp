@@ -64,11 +64,13 @@ TEST(FileSource, AMissingFileOrADirectoryGetsTheSystemsError) {
     EXPECT_EQ(errno_opening(DERENOTES_SAMPLES_DIR), EISDIR);
 }
 
-TEST(FileSource, NamesWithAColonArePathsAndURLsArePassedAsTheyAre) {
+TEST(FileSource, NamesWithAColonArePathsAndURLsArePassedAsTheyAreWhenAllowed) {
     EXPECT_EQ(FileSource("12:30.mp4").url(), "file:12:30.mp4");
     EXPECT_EQ(FileSource("/tmp/a.mp4").url(), "file:/tmp/a.mp4");
-    EXPECT_EQ(FileSource("http://example.com/a.mp4").url(), "http://example.com/a.mp4");
-    EXPECT_EQ(FileSource("file://" + sample("h264_bframes.mp4")).url(), "file://" + sample("h264_bframes.mp4"));
+    EXPECT_EQ(FileSource("http://example.com/a.mp4").url(), "file:http://example.com/a.mp4");
+    EXPECT_EQ(FileSource("pipe:0", true).url(), "file:pipe:0");
+    EXPECT_EQ(FileSource("http://example.com/a.mp4", true).url(), "http://example.com/a.mp4");
+    EXPECT_EQ(FileSource("file://" + sample("h264_bframes.mp4"), true).url(), "file://" + sample("h264_bframes.mp4"));
 
     const std::string colon = testing::TempDir() + "/derenotes-12:30.mp4";
     {
@@ -80,7 +82,7 @@ TEST(FileSource, NamesWithAColonArePathsAndURLsArePassedAsTheyAre) {
     EXPECT_TRUE(decoder.next());
     std::remove(colon.c_str());
 
-    Decoder by_url(file_source("file://" + sample("h264_bframes.mp4")));
+    Decoder by_url(file_source("file://" + sample("h264_bframes.mp4"), true));
     EXPECT_TRUE(by_url.next());
 }
 

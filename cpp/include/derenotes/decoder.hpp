@@ -43,6 +43,7 @@ struct DecoderOptions {
     // cannot make the decoder allocate gigabytes; 0 leaves only FFmpeg's own limit.
     std::int64_t max_pixels = 0;
     InterruptCheck interrupted = nullptr;  // see interrupt.hpp
+    bool allow_nested = false;             // see DemuxerOptions
 };
 
 class Decoder {

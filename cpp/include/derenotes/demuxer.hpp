@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -29,11 +30,20 @@ struct PacketList {
 // What the demuxer says of a packet it read.
 PacketInfo describe_packet(const AVPacket* packet);
 
+struct DemuxerOptions {
+    // Whether the demuxer may open resources other than the source: the entries of a playlist
+    // (HLS), a manifest (DASH), a concat list, an image sequence, a MOV's references. Off, any
+    // such open is refused and reading fails with an Error of kind Refused naming what the file
+    // asked for: a reader reads the one source it was given, so a file from a stranger cannot
+    // make it read another file on the machine or a URL.
+    bool allow_nested = false;
+};
+
 class Demuxer {
 public:
     // Opens the source and reads its stream information. `interrupter` is asked while reading
     // and must outlive the demuxer.
-    Demuxer(std::shared_ptr<const Source> source, Interrupter& interrupter);
+    Demuxer(std::shared_ptr<const Source> source, Interrupter& interrupter, DemuxerOptions options = {});
     Demuxer(const Demuxer&) = delete;
     Demuxer& operator=(const Demuxer&) = delete;
 
@@ -61,6 +71,12 @@ private:
     void open_input();       // our reader of the source, and the format probed through it
     void read_stream_info();
     void check_ffmpeg(int ret, const char* context) const;  // throws failure() when ret < 0
+    // FFmpeg's io_open while nested opens are not allowed: refuses, remembering what was asked.
+    static int refuse_nested_open(AVFormatContext* format, AVIOContext** io, const char* url, int flags,
+                                  AVDictionary** options);
+    void check_not_refused() const;  // throws Refused once a nested open was refused
+    // Throws Refused when the format (probed again when null) is a playlist, manifest or list.
+    void check_not_a_list_of_files(const AVInputFormat* format);
     // Reads and describes packets until `list` holds `count` (or the end, or damaged data).
     void describe_packets(PacketList& list, std::size_t count, AVPacket* packet);
 
@@ -69,6 +85,9 @@ private:
 
     std::shared_ptr<const Source> source_;
     Interrupter& interrupter_;
+    DemuxerOptions options_;
+    std::string refused_;  // the first resource the file asked for and was refused (nested opens)
+    bool refused_any_ = false;
     IoContextPtr io_;  // declared before format_, which uses it: closed after it
     FormatContextPtr format_;
     int stream_index_ = -1;

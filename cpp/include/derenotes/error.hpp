@@ -18,6 +18,7 @@ enum class ErrorKind {
     LimitExceeded,    // larger than the limit the user set (e.g. pixels per frame)
     Interrupted,      // the user asked to stop (the interrupt check said so)
     OutOfRange,       // no such frame: the stream has fewer
+    Refused,          // the file asks for something a reader does not do unless allowed (open another resource)
     Other,
 };
 

@@ -33,13 +33,15 @@ public:
     virtual IoContextPtr open_io(const AVIOInterruptCB& interrupt) const = 0;
 };
 
-// A file by its path, or a URL with a scheme ("http://...", "file://...") handed to FFmpeg as it
-// is. A local path is checked with stat() on each open, so that a missing file or a directory
-// gets the operating system's own error, and gets FFmpeg's "file:" prefix, so that a name with a
-// colon ("12:30.mp4") is not taken for a protocol.
+// A file by its path, or, when URLs are allowed, a URL with a scheme ("http://...", "file://...")
+// handed to FFmpeg as it is. Otherwise every string is a path: "tcp://host:1" or "pipe:0" name
+// files, so that a name from a stranger cannot make the reader connect or read stdin. A local
+// path is checked with stat() on each open, so that a missing file or a directory gets the
+// operating system's own error, and gets FFmpeg's "file:" prefix, so that a name with a colon
+// ("12:30.mp4") is not taken for a protocol.
 class FileSource : public Source {
 public:
-    explicit FileSource(std::string path);
+    explicit FileSource(std::string path, bool urls_allowed = false);
 
     const std::string& name() const override { return path_; }
     const std::string& url() const override { return url_; }
@@ -52,6 +54,6 @@ private:
 };
 
 // A FileSource, shared: what the bindings hand to Decoder and RandomAccess.
-std::shared_ptr<const Source> file_source(std::string path);
+std::shared_ptr<const Source> file_source(std::string path, bool urls_allowed = false);
 
 }  // namespace derenotes

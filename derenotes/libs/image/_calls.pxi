@@ -28,6 +28,7 @@ _KIND_ERRORS = {
     ErrorKind.Unsupported: errors.UnsupportedCodecError,
     ErrorKind.OutOfMemory: errors.OutOfMemoryError,
     ErrorKind.OutOfRange: errors.FrameNotFoundError,
+    ErrorKind.Refused: errors.UnsafeInputError,
     ErrorKind.Other: errors.DerenotesError,
 }
 

@@ -6,7 +6,7 @@ _INDEX_SOURCES = {"packets": IndexSource.Packets, "decode": IndexSource.Decoding
 
 
 cdef class VideoReader:
-    """VideoReader(path, *, stream=0, threads=0, max_pixels=DEFAULT_MAX_PIXELS, format=None, width=None, height=None, sws_flags=None, index='packets')
+    """VideoReader(path, *, stream=0, threads=0, max_pixels=DEFAULT_MAX_PIXELS, format=None, width=None, height=None, sws_flags=None, index='packets', allow_nested=False, allow_network=False)
 --
 
     Decodes one video stream of a file, frame by frame, in presentation order.
@@ -29,6 +29,14 @@ cdef class VideoReader:
         decoding the whole stream once where the check fails (the log says so). "decode":
         by decoding the whole stream once, first: exact whatever the file holds, at the cost
         of one full decode.
+    allow_nested: whether the file may make the reader open other files or URLs: the entries of
+        a playlist (HLS), a manifest (DASH) or a concat list. Off by default: such a file gets
+        UnsafeInputError naming what it asked for, so that an upload cannot make a server read
+        its other files. Turn it on only for files you trust.
+    allow_network: whether a path with a scheme ("https://host/clip.mp4", "rtsp://...") is a URL
+        FFmpeg opens. Off by default: every string is a file name ("tcp://host:1" and "pipe:0"
+        too, which are then files that do not exist), so that a name from a stranger cannot make
+        the reader connect anywhere or read stdin.
 
     Iterating yields every frame; each new ``for`` loop starts again from the first frame.
     Random access gives the same frames by their number or time, exactly: len(reader),
@@ -53,6 +61,10 @@ cdef class VideoReader:
     """Decoding threads asked for (0: FFmpeg's automatic count)."""
     cdef readonly object max_pixels
     """The largest frame, in pixels, the reader decodes (None: FFmpeg's own limit)."""
+    cdef readonly bint allow_nested
+    """Whether the file may make the reader open other files or URLs (playlists, concat lists)."""
+    cdef readonly bint allow_network
+    """Whether a path with a scheme ("https://...") is a URL; otherwise every string is a path."""
     cdef object _time_base
     cdef double _time_base_seconds
     cdef tuple _conversion  # to_ndarray()'s defaults for this reader's frames: (format, width, height, sws_flags)
@@ -60,16 +72,19 @@ cdef class VideoReader:
     cdef bint _busy  # a thread is inside the decoder with the GIL released
 
     def __cinit__(self, path, *, int stream=0, int threads=0, max_pixels=DEFAULT_MAX_PIXELS, format=None,
-                  width=None, height=None, sws_flags=None, index="packets"):
+                  width=None, height=None, sws_flags=None, index="packets", bint allow_nested=False,
+                  bint allow_network=False):
         _indexing.check_reader_arguments(index=index, width=width, height=height, max_pixels=max_pixels)
         self._index_source = _INDEX_SOURCES[index]
         self._conversion = (format or "rgb24", width, height, sws_flags or "")
         scale_flags_named(self._conversion[3].encode())  # a ValueError now, not at the first frame
         self.path = os.fspath(path)
-        self._source = file_source(os.fsencode(self.path))
+        self._source = file_source(os.fsencode(self.path), allow_network)
         self.stream = stream
         self.threads = threads
         self.max_pixels = max_pixels
+        self.allow_nested = allow_nested
+        self.allow_network = allow_network
         self._open()
         cdef const StreamInfo* info = &self._stream_info
         if format is not None and format != _text(info.pixel_format):
@@ -83,6 +98,7 @@ cdef class VideoReader:
         options.threads = self.threads
         options.max_pixels = self.max_pixels or 0
         options.interrupted = _interrupted
+        options.allow_nested = self.allow_nested
         return options
 
     cdef _open(self):

@@ -21,6 +21,7 @@ cdef extern from "derenotes/error.hpp" namespace "derenotes" nogil:
         LimitExceeded
         Interrupted
         OutOfRange
+        Refused
         Other
 
     cdef cppclass ErrorInfo:
@@ -97,7 +98,7 @@ cdef extern from "derenotes/source.hpp" namespace "derenotes" nogil:
         const string& name()
 
     # A file (or URL) by its path; opened by each reader of it, when it reads.
-    shared_ptr[const Source] file_source(string path) except +raise_error
+    shared_ptr[const Source] file_source(string path, bool urls_allowed) except +raise_error
 
 
 cdef extern from "derenotes/decoder.hpp" namespace "derenotes" nogil:
@@ -120,6 +121,7 @@ cdef extern from "derenotes/decoder.hpp" namespace "derenotes" nogil:
         int threads
         int64_t max_pixels
         InterruptCheck interrupted
+        bool allow_nested
 
     cdef cppclass Decoder:
         Decoder(shared_ptr[const Source] source, DecoderOptions options) except +raise_error

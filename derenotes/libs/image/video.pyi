@@ -31,6 +31,10 @@ class VideoReader:
     def threads(self) -> int: ...
     @property
     def max_pixels(self) -> Optional[int]: ...
+    @property
+    def allow_nested(self) -> bool: ...
+    @property
+    def allow_network(self) -> bool: ...
     def __new__(
         cls,
         path: _Path,
@@ -43,6 +47,8 @@ class VideoReader:
         height: Optional[int] = None,
         sws_flags: Optional[str] = None,
         index: Literal["packets", "decode"] = "packets",
+        allow_nested: bool = False,
+        allow_network: bool = False,
     ) -> VideoReader: ...
     def close(self) -> None: ...
     @property

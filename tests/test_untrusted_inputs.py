@@ -1,0 +1,145 @@
+"""Files from strangers read the one source they were given and nothing else: playlists (HLS,
+also under an .mp4 name), manifests (DASH with a file:// BaseURL) and concat lists that name
+another file on the machine are refused with UnsafeInputError naming what they asked for, unless
+VideoReader(allow_nested=True). Each upload is checked against a private video beside it, told
+apart by its colour: with nested opens allowed the same upload does decode the private video, so
+the refusal is what keeps it out."""
+import numpy as np
+import pytest
+
+import derenotes
+from conftest import run_isolated
+
+RED, BLUE = (254, 0, 0), (0, 0, 254)
+
+
+def make_video(path, colour, *extra):
+    import subprocess
+
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"color=c={colour}:s=64x64:r=10:d=1",
+                    "-c:v", "libx264", "-pix_fmt", "yuv420p", *extra, str(path)], check=True)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A server's folders: a private video, another user's upload, and the uploads of an attacker."""
+    root = tmp_path_factory.mktemp("server")
+    (root / "victim").mkdir()
+    (root / "uploads").mkdir()
+    make_video(root / "victim" / "private.ts", "red")
+    make_video(root / "uploads" / "other_user.mp4", "blue")
+    make_video(root / "victim" / "private.mpd", "red", "-f", "dash")
+    uploads = {
+        "hls_named_mp4": f"#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:1,\n{root}/victim/private.ts\n#EXT-X-ENDLIST\n",
+        "concat_named_mp4": "ffconcat version 1.0\nfile other_user.mp4\n",
+        "dash_file_base_url": (root / "victim" / "private.mpd").read_text().replace(
+            "<Period ", f"<BaseURL>file://{root}/victim/</BaseURL><Period ", 1),
+    }
+    for name, text in uploads.items():
+        (root / "uploads" / f"{name}.mp4").write_text(text)
+    return root
+
+
+def top_left_rgb(path, **options):
+    with derenotes.VideoReader(path, **options) as reader:
+        return tuple(int(value) for value in next(iter(reader)).to_ndarray("rgb24")[0, 0])
+
+
+def near(rgb, colour):
+    return np.abs(np.array(rgb) - np.array(colour)).max() <= 3
+
+
+@pytest.mark.parametrize("upload, colour, names", [
+    ("hls_named_mp4", RED, "private.ts"),
+    ("concat_named_mp4", BLUE, "other_user.mp4"),
+    ("dash_file_base_url", RED, "dash"),
+])
+def test_an_upload_naming_another_file_is_refused(server, upload, colour, names):
+    path = server / "uploads" / f"{upload}.mp4"
+    with pytest.raises(derenotes.UnsafeInputError) as refused:
+        derenotes.VideoReader(path)
+    message = f"{refused.value} {refused.value.log}"
+    assert str(path) in message and names in message and "nested opens are allowed" in message
+    assert isinstance(refused.value, derenotes.DecodeError)
+    # Allowed, the same file reads the other one: what the refusal keeps out.
+    assert near(top_left_rgb(path, allow_nested=True), colour)
+
+
+def test_the_reader_says_whether_nested_opens_are_allowed(server):
+    with derenotes.VideoReader(server / "uploads" / "other_user.mp4") as reader:
+        assert reader.allow_nested is False
+        assert near(top_left_rgb(server / "uploads" / "other_user.mp4"), BLUE)  # plain files are untouched
+    with derenotes.VideoReader(server / "uploads" / "other_user.mp4", allow_nested=True) as reader:
+        assert reader.allow_nested is True
+
+
+# Self-referencing lists, each in a process of its own with a small stack: a concat list that
+# names itself recursed about 19,400 opens deep (a segfault with a 4 MiB stack), an HLS master
+# playlist that names itself grew without end.
+SELF_REFERENCING = {
+    "self_concat.ffconcat": "ffconcat version 1.0\nfile self_concat.ffconcat\n",
+    "self_master.m3u8": "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nself_master.m3u8\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SELF_REFERENCING))
+def test_a_list_that_names_itself_is_refused_at_once(tmp_path, name):
+    path = tmp_path / name
+    path.write_text(SELF_REFERENCING[name])
+    result = run_isolated("""
+        import resource, sys, threading, derenotes
+        threading.stack_size(2 * 1024 * 1024)
+        outcome = []
+        def read():
+            try:
+                derenotes.VideoReader(sys.argv[1])
+                outcome.append("opened")
+            except derenotes.UnsafeInputError as error:
+                outcome.append("refused " + str(error))
+        thread = threading.Thread(target=read)
+        thread.start()
+        thread.join()
+        print(outcome[0])
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+        """, path, timeout=60)
+    assert result.returncode == 0, result.stderr
+    outcome, peak_mib = result.stdout.splitlines()
+    assert outcome.startswith("refused ") and name in outcome
+    assert int(peak_mib) < 500
+
+
+@pytest.fixture
+def http_server(server):
+    """A web server on this machine, serving the uploads folder."""
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(server / "uploads"))
+    handler.log_message = lambda *args: None
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_strings_are_paths_unless_the_network_is_allowed(server, http_server, tmp_path, monkeypatch):
+    url = f"{http_server}/other_user.mp4"
+    with pytest.raises(FileNotFoundError) as missing:
+        derenotes.VideoReader(url)
+    assert missing.value.filename == url
+    for name in ("pipe:0", "tcp://127.0.0.1:9/x.ts", "concat:a.mp4|b.mp4", f"subfile,,start,0,end,0,,:{server}/uploads/other_user.mp4"):
+        with pytest.raises(FileNotFoundError):
+            derenotes.VideoReader(name)
+    # A relative path spelt like a URL is that file, not a fetch.
+    monkeypatch.chdir(tmp_path)
+    local = tmp_path / "http:" / url.split("//", 1)[1]
+    local.parent.mkdir(parents=True)
+    local.write_bytes((server / "victim" / "private.ts").read_bytes())
+    assert near(top_left_rgb(url), RED)
+    # Allowed, the same string is fetched over HTTP: what the default keeps out.
+    with derenotes.VideoReader(url, allow_network=True) as reader:
+        assert reader.allow_network is True
+        assert near(tuple(int(v) for v in next(iter(reader)).to_ndarray("rgb24")[0, 0]), BLUE)
