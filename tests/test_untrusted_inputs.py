@@ -143,3 +143,33 @@ def test_strings_are_paths_unless_the_network_is_allowed(server, http_server, tm
     with derenotes.VideoReader(url, allow_network=True) as reader:
         assert reader.allow_network is True
         assert near(tuple(int(v) for v in next(iter(reader)).to_ndarray("rgb24")[0, 0]), BLUE)
+
+
+def test_the_pixel_limit_holds_while_the_streams_are_probed(tmp_path):
+    # 123 bytes of SVG declaring 16000x16000: FFmpeg's probe decoded it (a gigabyte) before the
+    # reader could check its size. Now the probe's decoders have the limit too.
+    path = tmp_path / "bomb.svg"
+    path.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="16000" height="16000">'
+                    '<rect width="16000" height="16000" fill="red"/></svg>')
+    result = run_isolated("""
+        import resource, sys, derenotes
+        try:
+            with derenotes.VideoReader(sys.argv[1]) as reader:
+                next(iter(reader))
+            print("decoded")
+        except derenotes.DecodeError as error:
+            print(type(error).__name__, error.log)
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+        """, path)
+    assert result.returncode == 0, result.stderr
+    outcome, peak_mib = result.stdout.splitlines()
+    assert outcome.startswith(("DecodeError", "LimitExceededError")), outcome
+    assert int(peak_mib) < 300, f"{peak_mib} MiB"
+    # With the limit raised, the same file is decoded: the limit is what refused it.
+    result = run_isolated("""
+        import sys, derenotes
+        with derenotes.VideoReader(sys.argv[1], max_pixels=None) as reader:
+            frame = next(iter(reader))
+        print(frame.width, frame.height)
+        """, path)
+    assert result.stdout.split() == ["16000", "16000"], result.stderr

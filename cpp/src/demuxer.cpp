@@ -121,7 +121,14 @@ void Demuxer::open_input() {
 }
 
 void Demuxer::read_stream_info() {
-    check_ffmpeg(avformat_find_stream_info(format_.get(), nullptr), "cannot read stream information");
+    // The probe decodes frames of every stream: the pixel limit holds there too, or a 123-byte
+    // SVG of 16000x16000 takes a gigabyte before anyone checks its size.
+    std::vector<AVDictionary*> codec_options(format_->nb_streams, nullptr);
+    if (options_.max_pixels > 0)
+        for (AVDictionary*& options : codec_options) av_dict_set_int(&options, "max_pixels", options_.max_pixels, 0);
+    const int probed = avformat_find_stream_info(format_.get(), codec_options.empty() ? nullptr : codec_options.data());
+    for (AVDictionary*& options : codec_options) av_dict_free(&options);
+    check_ffmpeg(probed, "cannot read stream information");
     log::clear_last_line();  // warnings of a probe that succeeded are not the reason for what fails next
 }
 

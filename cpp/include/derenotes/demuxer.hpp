@@ -37,6 +37,9 @@ struct DemuxerOptions {
     // asked for: a reader reads the one source it was given, so a file from a stranger cannot
     // make it read another file on the machine or a URL.
     bool allow_nested = false;
+    // The largest picture, in pixels, that the decoders probing the streams may allocate
+    // (avformat_find_stream_info decodes a few frames); 0: only FFmpeg's own limit.
+    std::int64_t max_pixels = 0;
 };
 
 class Demuxer {
