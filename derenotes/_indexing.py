@@ -8,10 +8,11 @@ import operator
 from derenotes.errors import FrameNotFoundError
 
 DEFAULT_MAX_PIXELS = 8192 * 8192
+DEFAULT_MAX_STREAMS = 128
 INDEX_CHOICES = ("packets", "decode")
 
 
-def check_reader_arguments(*, index, width, height, max_pixels):
+def check_reader_arguments(*, index, width, height, max_pixels, max_streams=DEFAULT_MAX_STREAMS):
     """Raises ValueError for VideoReader arguments that can never work, before anything is opened."""
     if index not in INDEX_CHOICES:
         raise ValueError(f"index must be 'packets' or 'decode', not {index!r}")
@@ -19,6 +20,8 @@ def check_reader_arguments(*, index, width, height, max_pixels):
         raise ValueError(f"width and height must be positive, not {width}x{height}")
     if max_pixels is not None and max_pixels <= 0:
         raise ValueError(f"max_pixels must be positive or None, not {max_pixels!r}")
+    if max_streams is not None and not 0 < max_streams < 2**31:
+        raise ValueError(f"max_streams must be positive or None, not {max_streams!r}")
 
 
 def frame_number(index, count, name):

@@ -4,6 +4,8 @@ another file on the machine are refused with UnsafeInputError naming what they a
 VideoReader(allow_nested=True). Each upload is checked against a private video beside it, told
 apart by its colour: with nested opens allowed the same upload does decode the private video, so
 the refusal is what keeps it out."""
+import subprocess
+
 import numpy as np
 import pytest
 
@@ -14,8 +16,6 @@ RED, BLUE = (254, 0, 0), (0, 0, 254)
 
 
 def make_video(path, colour, *extra):
-    import subprocess
-
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"color=c={colour}:s=64x64:r=10:d=1",
                     "-c:v", "libx264", "-pix_fmt", "yuv420p", *extra, str(path)], check=True)
 
@@ -173,3 +173,30 @@ def test_the_pixel_limit_holds_while_the_streams_are_probed(tmp_path):
         print(frame.width, frame.height)
         """, path)
     assert result.stdout.split() == ["16000", "16000"], result.stderr
+
+
+def test_files_of_too_many_streams_are_refused_before_they_are_probed(tmp_path):
+    # Each stream FFmpeg probes costs a decoder: 999 copies of one tiny stream took 1.5 GB.
+    small = tmp_path / "small.mkv"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=red:s=16x16:r=1:d=1", "-c:v", "ffv1",
+                    str(small)], check=True)
+    many = tmp_path / "streams300.mkv"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(small), *["-map", "0:v"] * 300, "-c", "copy", str(many)],
+                   check=True)
+    result = run_isolated("""
+        import resource, sys, derenotes
+        try:
+            derenotes.VideoReader(sys.argv[1])
+            print("opened")
+        except derenotes.LimitExceededError as error:
+            print("refused", error)
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+        """, many)
+    assert result.returncode == 0, result.stderr
+    outcome, peak_mib = result.stdout.splitlines()
+    assert outcome.startswith("refused") and "300 streams" in outcome and "max_streams = 128" in outcome, outcome
+    assert int(peak_mib) < 200, f"{peak_mib} MiB"
+    with derenotes.VideoReader(many, max_streams=300) as reader:  # raised, the same file opens
+        assert reader.video_stream_count == 300 and reader.max_streams == 300
+    with pytest.raises(ValueError):
+        derenotes.VideoReader(many, max_streams=0)

@@ -71,7 +71,7 @@ void Decoder::check_options() const {
 
 void Decoder::open() {
     log::clear_last_line();
-    demuxer_ = std::make_unique<Demuxer>(source_, interrupter_, DemuxerOptions{options_.allow_nested, options_.max_pixels});
+    demuxer_ = std::make_unique<Demuxer>(source_, interrupter_, DemuxerOptions{options_.allow_nested, options_.max_pixels, options_.max_streams});
     const AVStream& stream = demuxer_->choose(AVMEDIA_TYPE_VIDEO, options_.video_stream);
     codec_ = std::make_unique<StreamDecoder>(stream, CodecOptions{options_.threads, options_.max_pixels}, source_->name());
     info_ = describe_stream(demuxer_->format(), stream, codec_->codec());

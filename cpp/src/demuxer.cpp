@@ -42,7 +42,17 @@ PacketInfo describe_packet(const AVPacket* packet) {
 Demuxer::Demuxer(std::shared_ptr<const Source> source, Interrupter& interrupter, DemuxerOptions options)
     : source_(std::move(source)), interrupter_(interrupter), options_(options) {
     open_input();
+    check_stream_count();
     read_stream_info();
+    check_stream_count();  // streams some formats find only by reading (MPEG-TS)
+}
+
+void Demuxer::check_stream_count() const {
+    if (options_.max_streams <= 0 || format_->nb_streams <= static_cast<unsigned>(options_.max_streams)) return;
+    throw Error(AVERROR(ERANGE), source_->name(),
+                "the file has " + std::to_string(format_->nb_streams) + " streams, more than max_streams = " +
+                    std::to_string(options_.max_streams) + " (raise max_streams to read it)",
+                ErrorKind::LimitExceeded);
 }
 
 // Demuxers open the resources a file names through AVFormatContext::io_open; those that open a

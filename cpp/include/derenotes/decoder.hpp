@@ -44,6 +44,7 @@ struct DecoderOptions {
     std::int64_t max_pixels = 0;
     InterruptCheck interrupted = nullptr;  // see interrupt.hpp
     bool allow_nested = false;             // see DemuxerOptions
+    int max_streams = 0;                   // see DemuxerOptions
 };
 
 class Decoder {

@@ -40,6 +40,9 @@ struct DemuxerOptions {
     // The largest picture, in pixels, that the decoders probing the streams may allocate
     // (avformat_find_stream_info decodes a few frames); 0: only FFmpeg's own limit.
     std::int64_t max_pixels = 0;
+    // Files of more streams than this are refused before their streams are probed (each costs a
+    // decoder and its buffers there: 999 streams in 1 MB took 1.5 GB); 0: only FFmpeg's limit.
+    int max_streams = 0;
 };
 
 class Demuxer {
@@ -72,6 +75,7 @@ public:
 
 private:
     void open_input();       // our reader of the source, and the format probed through it
+    void check_stream_count() const;  // throws LimitExceeded past max_streams
     void read_stream_info();
     void check_ffmpeg(int ret, const char* context) const;  // throws failure() when ret < 0
     // FFmpeg's io_open while nested opens are not allowed: refuses, remembering what was asked.

@@ -6,7 +6,7 @@ _INDEX_SOURCES = {"packets": IndexSource.Packets, "decode": IndexSource.Decoding
 
 
 cdef class VideoReader:
-    """VideoReader(path, *, stream=0, threads=0, max_pixels=DEFAULT_MAX_PIXELS, format=None, width=None, height=None, sws_flags=None, index='packets', allow_nested=False, allow_network=False)
+    """VideoReader(path, *, stream=0, threads=0, max_pixels=DEFAULT_MAX_PIXELS, format=None, width=None, height=None, sws_flags=None, index='packets', allow_nested=False, allow_network=False, max_streams=DEFAULT_MAX_STREAMS)
 --
 
     Decodes one video stream of a file, frame by frame, in presentation order.
@@ -29,6 +29,9 @@ cdef class VideoReader:
         decoding the whole stream once where the check fails (the log says so). "decode":
         by decoding the whole stream once, first: exact whatever the file holds, at the cost
         of one full decode.
+    max_streams: files of more streams than this are refused with LimitExceededError before
+        FFmpeg probes them (each probed stream costs a decoder: 999 streams in 1 MB took 1.5 GB).
+        The default, 128, admits any real film; None leaves FFmpeg's own limit (1000).
     allow_nested: whether the file may make the reader open other files or URLs: the entries of
         a playlist (HLS), a manifest (DASH) or a concat list. Off by default: such a file gets
         UnsafeInputError naming what it asked for, so that an upload cannot make a server read
@@ -59,6 +62,8 @@ cdef class VideoReader:
     """Which video stream is decoded, counted among the file's video streams."""
     cdef readonly int threads
     """Decoding threads asked for (0: FFmpeg's automatic count)."""
+    cdef readonly object max_streams
+    """The most streams a file may have (None: FFmpeg's own limit, 1000)."""
     cdef readonly object max_pixels
     """The largest frame, in pixels, the reader decodes (None: FFmpeg's own limit)."""
     cdef readonly bint allow_nested
@@ -73,8 +78,9 @@ cdef class VideoReader:
 
     def __cinit__(self, path, *, int stream=0, int threads=0, max_pixels=DEFAULT_MAX_PIXELS, format=None,
                   width=None, height=None, sws_flags=None, index="packets", bint allow_nested=False,
-                  bint allow_network=False):
-        _indexing.check_reader_arguments(index=index, width=width, height=height, max_pixels=max_pixels)
+                  bint allow_network=False, max_streams=DEFAULT_MAX_STREAMS):
+        _indexing.check_reader_arguments(index=index, width=width, height=height, max_pixels=max_pixels,
+                                         max_streams=max_streams)
         self._index_source = _INDEX_SOURCES[index]
         self._conversion = (format or "rgb24", width, height, sws_flags or "")
         scale_flags_named(self._conversion[3].encode())  # a ValueError now, not at the first frame
@@ -83,6 +89,7 @@ cdef class VideoReader:
         self.stream = stream
         self.threads = threads
         self.max_pixels = max_pixels
+        self.max_streams = max_streams
         self.allow_nested = allow_nested
         self.allow_network = allow_network
         self._open()
@@ -97,6 +104,7 @@ cdef class VideoReader:
         options.video_stream = self.stream
         options.threads = self.threads
         options.max_pixels = self.max_pixels or 0
+        options.max_streams = self.max_streams or 0
         options.interrupted = _interrupted
         options.allow_nested = self.allow_nested
         return options

@@ -122,6 +122,7 @@ cdef extern from "derenotes/decoder.hpp" namespace "derenotes" nogil:
         int64_t max_pixels
         InterruptCheck interrupted
         bool allow_nested
+        int max_streams
 
     cdef cppclass Decoder:
         Decoder(shared_ptr[const Source] source, DecoderOptions options) except +raise_error

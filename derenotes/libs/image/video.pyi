@@ -10,9 +10,10 @@ from typing import Any, Literal, Optional, Union, overload
 import numpy
 from typing_extensions import disjoint_base
 
-__all__ = ["DEFAULT_MAX_PIXELS", "VideoFrame", "VideoReader", "get_log_level", "set_log_level"]
+__all__ = ["DEFAULT_MAX_PIXELS", "DEFAULT_MAX_STREAMS", "VideoFrame", "VideoReader", "get_log_level", "set_log_level"]
 
 DEFAULT_MAX_PIXELS: int
+DEFAULT_MAX_STREAMS: int
 
 _Path = Union[str, bytes, os.PathLike[str], os.PathLike[bytes]]
 # What to_ndarray and get_frames(format=) return: one array, or a tuple of one per plane shape.
@@ -32,6 +33,8 @@ class VideoReader:
     @property
     def max_pixels(self) -> Optional[int]: ...
     @property
+    def max_streams(self) -> Optional[int]: ...
+    @property
     def allow_nested(self) -> bool: ...
     @property
     def allow_network(self) -> bool: ...
@@ -49,6 +52,7 @@ class VideoReader:
         index: Literal["packets", "decode"] = "packets",
         allow_nested: bool = False,
         allow_network: bool = False,
+        max_streams: Optional[int] = ...,
     ) -> VideoReader: ...
     def close(self) -> None: ...
     @property
