@@ -12,7 +12,7 @@ DEFAULT_MAX_STREAMS = 128
 INDEX_CHOICES = ("packets", "decode")
 
 
-def check_reader_arguments(*, index, width, height, max_pixels, max_streams=DEFAULT_MAX_STREAMS):
+def check_reader_arguments(*, index, width, height, max_pixels, max_streams):
     """Raises ValueError for VideoReader arguments that can never work, before anything is opened."""
     if index not in INDEX_CHOICES:
         raise ValueError(f"index must be 'packets' or 'decode', not {index!r}")

@@ -60,11 +60,14 @@ void Demuxer::check_stream_count() const {
 // open_input() sets to nothing at all.
 int Demuxer::refuse_nested_open(AVFormatContext* format, AVIOContext**, const char* url, int, AVDictionary**) {
     auto* self = static_cast<Demuxer*>(format->opaque);
-    if (self && !self->refused_any_) {
-        self->refused_any_ = true;
-        self->refused_ = url ? url : "";
-    }
+    if (self && !self->refused_) self->refused_ = url ? url : "";
     return AVERROR(EPERM);
+}
+
+Error Demuxer::refusal(const std::string& what) const {
+    return Error(AVERROR(EPERM), source_->name(),
+                 what + ": a reader reads only the source it was given unless nested opens are allowed",
+                 ErrorKind::Refused);
 }
 
 void Demuxer::check_not_a_list_of_files(const AVInputFormat* format) {
@@ -75,21 +78,15 @@ void Demuxer::check_not_a_list_of_files(const AVInputFormat* format) {
                     av_probe_input_buffer2(io_.get(), &format, nullptr, nullptr, 0, 0) < 0))
         return;
     if (!lists_other_resources(format)) return;
-    const std::string asked = refused_any_ ? " ('" + refused_ + "')" : " (the log says which)";
-    throw Error(AVERROR(EPERM), source_->name(),
-                std::string("the file is a list of other resources for FFmpeg's ") + format->name +
-                    " demuxer, which opens what it names" + asked +
-                    ": a reader reads only the source it was given unless nested opens are allowed",
-                ErrorKind::Refused);
+    const std::string asked = refused_ ? " ('" + *refused_ + "')" : " (the log says which)";
+    throw refusal(std::string("the file is a list of other resources for FFmpeg's ") + format->name +
+                  " demuxer, which opens what it names" + asked);
 }
 
 void Demuxer::check_not_refused() const {
-    if (!refused_any_) return;
-    throw Error(AVERROR(EPERM), source_->name(),
-                "the file asks to open another resource ('" + refused_ +
-                    "'): it is a playlist, manifest or list of files, and a reader reads only the source it was "
-                    "given unless nested opens are allowed",
-                ErrorKind::Refused);
+    if (refused_)
+        throw refusal("the file asks to open another resource ('" + *refused_ +
+                      "'): it is a playlist, manifest or list of files");
 }
 
 Error Demuxer::failure(int code, const char* context) const {

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -82,6 +83,7 @@ private:
     static int refuse_nested_open(AVFormatContext* format, AVIOContext** io, const char* url, int flags,
                                   AVDictionary** options);
     void check_not_refused() const;  // throws Refused once a nested open was refused
+    Error refusal(const std::string& what) const;  // the Refused error: `what` and how to allow it
     // Throws Refused when the format (probed again when null) is a playlist, manifest or list.
     void check_not_a_list_of_files(const AVInputFormat* format);
     // Reads and describes packets until `list` holds `count` (or the end, or damaged data).
@@ -93,8 +95,7 @@ private:
     std::shared_ptr<const Source> source_;
     Interrupter& interrupter_;
     DemuxerOptions options_;
-    std::string refused_;  // the first resource the file asked for and was refused (nested opens)
-    bool refused_any_ = false;
+    std::optional<std::string> refused_;  // the first resource the file asked for and was refused
     IoContextPtr io_;  // declared before format_, which uses it: closed after it
     FormatContextPtr format_;
     int stream_index_ = -1;

@@ -16,8 +16,9 @@ cdef class VideoFrame:
     """VideoFrame()
 --
 
-    One decoded frame, made by a VideoReader (not by calling VideoFrame). It owns its own reference to FFmpeg's frame, so it and its planes
-    stay valid however far the reader moves on, and after the reader is closed."""
+    One decoded frame, made by a VideoReader (not by calling VideoFrame). It owns its own
+    reference to FFmpeg's frame, so it and its planes stay valid however far the reader moves on,
+    and after the reader is closed."""
 
     cdef unique_ptr[Frame] _frame
     cdef readonly object time_base
