@@ -24,14 +24,26 @@ def check_reader_arguments(*, index, width, height, max_pixels, max_streams):
         raise ValueError(f"max_streams must be positive or None, not {max_streams!r}")
 
 
+def is_description(name):
+    """Whether a source's name describes it ("<bytes, 1.2 MB>", "<BytesIO>") rather than being
+    the path it was opened by."""
+    return name.startswith("<") and name.endswith(">")
+
+
+def shown_name(name):
+    """A source's name as messages show it: a path as Python shows file names (repr keeps a
+    non-UTF-8 name's bytes as \\udcXX), a description as it is."""
+    return name if is_description(name) else repr(name)
+
+
 def frame_number(index, count, name):
     """The frame number of an int index into `count` frames, negative ones counting from the end
-    (FrameNotFoundError, an IndexError, when out of range). `name` names the file in the message."""
+    (FrameNotFoundError, an IndexError, when out of range). `name` names the source in the message."""
     number = operator.index(index)
     if number < 0:
         number += count
     if not 0 <= number < count:
-        raise FrameNotFoundError(f"frame index {index} out of range: {name!r} has {count} frames")
+        raise FrameNotFoundError(f"frame index {index} out of range: {shown_name(name)} has {count} frames")
     return number
 
 
@@ -75,18 +87,18 @@ class FrameTimes:
         frame and from the end of the last one on."""
         seconds = float(seconds)
         if seconds != seconds:
-            raise ValueError(f"no frame at NaN seconds in {self._name!r}")
+            raise ValueError(f"no frame at NaN seconds in {shown_name(self._name)}")
         times = self._sorted
         if self.times and not times:
-            raise ValueError(f"{self._name!r}: its frames have no timestamps, so none can be found by time; "
+            raise ValueError(f"{shown_name(self._name)}: its frames have no timestamps, so none can be found by time; "
                              "use reader[i]")
         place = bisect.bisect_right(times, seconds) - 1
         if place < 0:
             first = f"{times[0]:.6g} s" if times else "none: the stream has no frames"
-            raise FrameNotFoundError(f"no frame at {seconds} s in {self._name!r}: the first frame is at {first}")
+            raise FrameNotFoundError(f"no frame at {seconds} s in {shown_name(self._name)}: the first frame is at {first}")
         number = place if self._numbers is None else self._numbers[place]
         if place == len(times) - 1 and seconds > times[place]:
             end = times[place] + duration_of(number)
             if seconds >= end:
-                raise FrameNotFoundError(f"no frame at {seconds} s in {self._name!r}: the last frame ends at {end:.6g} s")
+                raise FrameNotFoundError(f"no frame at {seconds} s in {shown_name(self._name)}: the last frame ends at {end:.6g} s")
         return number

@@ -4,11 +4,13 @@ Every one derives from :class:`DerenotesError` and also from the built-in except
 user would catch for the same problem: ``FileNotFoundError`` for a missing file, ``ValueError``
 for data FFmpeg cannot decode, ``IndexError`` for a stream that is not there, and so on.
 
-Attributes on every instance: ``path`` (the file), ``code`` (FFmpeg's negative AVERROR code,
+Attributes on every instance: ``path`` (the file; None when the source is bytes or a file object:
+the message then names it as ``<bytes, 1.2 MB>`` or by the file object's ``name``), ``code`` (FFmpeg's negative AVERROR code,
 0 when the error is not FFmpeg's), ``reason`` (FFmpeg's text for the code) and ``log`` (the
 last warning or error FFmpeg logged before the failure, often the real reason; may be empty).
 """
 import builtins
+import io
 
 
 class DerenotesError(Exception):
@@ -47,6 +49,12 @@ class UnsafeInputError(DecodeError):
     """The file asks the reader to do what it does not do unless allowed: open another file or
     URL (a playlist, a manifest, a concat list). The message names what it asked for;
     ``VideoReader(allow_nested=True)`` follows such files, for files you trust."""
+
+
+class NotSeekableError(DerenotesError, io.UnsupportedOperation):
+    """The operation needs to seek and the source cannot: a pipe, a socket, a file object whose
+    ``seekable()`` is false. Such a source is read once, from start to end: iterate it, or give
+    the reader bytes, a path or a seekable file for random access."""
 
 
 class OpenError(DerenotesError, OSError):

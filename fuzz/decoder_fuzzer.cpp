@@ -1,14 +1,14 @@
 // libFuzzer target: the input bytes as a media file, decoded by derenotes::Decoder, every plane
 // of every frame read according to our own layout description and converted to RGB, then a few
-// frames by random access. Built with AddressSanitizer and UndefinedBehaviorSanitizer (`make fuzz`): an
+// frames by random access; the input given as bytes in memory and through read callbacks, as the
+// bindings give bytes and file objects. Built with AddressSanitizer and UndefinedBehaviorSanitizer (`make fuzz`): an
 // out-of-bounds plane description, a leak, undefined behaviour or any exception other than
 // derenotes::Error is a crash.
-#include <sys/mman.h>
-#include <unistd.h>
-
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -63,32 +63,43 @@ void convert_to_rgb24(const derenotes::Frame& frame) {
     read_bytes(rgb.data(), size);
 }
 
-// The input is a file source: an in-memory file, reached through /proc, rewritten for each input.
-int input_file() {
-    static const int fd = memfd_create("decoder_fuzzer_input", MFD_CLOEXEC);
-    require(fd >= 0);
-    return fd;
+// The input as a language binding's file object would give it: read callbacks over the bytes,
+// returning at most a few kilobytes per call (short reads), seekable or not.
+struct CallbackInput {
+    const std::uint8_t* data;
+    std::size_t size;
+};
+
+int read_short(void* owner, std::int64_t position, std::uint8_t* buffer, int size) {
+    const auto* input = static_cast<const CallbackInput*>(owner);
+    if (position < 0 || static_cast<std::size_t>(position) >= input->size) return 0;
+    const std::size_t count = std::min<std::size_t>({static_cast<std::size_t>(size), input->size - position, 4096});
+    std::memcpy(buffer, input->data + position, count);
+    return static_cast<int>(count);
 }
 
-}  // namespace
+std::int64_t input_size(void* owner) { return static_cast<std::int64_t>(static_cast<const CallbackInput*>(owner)->size); }
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-    // Through our log queue rather than to stderr: quiet, and it exercises log.cpp as well.
-    derenotes::log::install(AV_LOG_WARNING);
-    return 0;
+std::shared_ptr<const derenotes::Source> callback_input(CallbackInput& input, bool seekable) {
+    derenotes::ReadCallbacks callbacks;
+    callbacks.owner = &input;
+    callbacks.read = &read_short;
+    callbacks.size = &input_size;
+    callbacks.seekable = seekable;
+    return derenotes::callback_source("<fuzz input>", callbacks);
 }
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    const int fd = input_file();
-    require(ftruncate(fd, 0) == 0);
-    require(pwrite(fd, data, size, 0) == static_cast<ssize_t>(size));
-
-    const std::shared_ptr<const derenotes::Source> source = derenotes::file_source("/proc/self/fd/" + std::to_string(fd));
+derenotes::DecoderOptions fuzz_options() {
     derenotes::DecoderOptions options;
     options.threads = 1;  // one thread: reproducible runs
     options.max_pixels = kMaxPixels;
+    return options;
+}
+
+// Iteration: every plane of the first frames read, converted, made writable and read again.
+void decode(const std::shared_ptr<const derenotes::Source>& source) {
     try {
-        derenotes::Decoder decoder(source, options);
+        derenotes::Decoder decoder(source, fuzz_options());
         for (int i = 0; i < kMaxFrames; ++i) {
             std::unique_ptr<derenotes::Frame> frame = decoder.next();
             if (!frame) break;
@@ -100,9 +111,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } catch (const derenotes::Error&) {
         // What bad input is meant to produce.
     }
+}
+
+// Random access: the frame index (an MP4's sample tables are parsed here) and seeks.
+void access_randomly(const std::shared_ptr<const derenotes::Source>& source) {
     try {
-        // Random access: the frame index (an MP4's sample tables are parsed here) and seeks.
-        derenotes::RandomAccess random(source, options);
+        derenotes::RandomAccess random(source, fuzz_options());
         const std::int64_t frames = random.size();
         for (std::int64_t number : {frames / 2, std::int64_t{0}, frames - 1}) {
             if (number < 0 || number >= frames) continue;
@@ -110,6 +124,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
     } catch (const derenotes::Error&) {
     }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+    // Through our log queue rather than to stderr: quiet, and it exercises log.cpp as well.
+    derenotes::log::install(AV_LOG_WARNING);
+    return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    // The bytes in memory as they are (what bytes given to a reader become), and the same bytes
+    // through read callbacks (a file object): seekable for random access, and not, read once.
+    decode(derenotes::memory_source("<fuzz input>", data, size, nullptr, nullptr));
+    CallbackInput input{data, size};
+    access_randomly(callback_input(input, true));
+    decode(callback_input(input, false));
     derenotes::log::drain(nullptr);  // as the bindings do after each call
     return 0;
 }

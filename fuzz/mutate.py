@@ -1,6 +1,6 @@
 """Mutation fuzzing of the Python binding: damaged copies of the sample clips (truncated, bits
 flipped, one file's header spliced onto another's body, ranges zeroed, duplicated or removed),
-each decoded in a process of its own.
+each decoded in a process of its own, given to the reader by path, as bytes or as a file object.
 
     python fuzz/mutate.py --seconds 60 --tree build/asan-tree
 
@@ -19,6 +19,7 @@ Input number i of seed s is the same on every run, however many run or in what o
 import argparse
 import collections
 import hashlib
+import io
 import itertools
 import json
 import os
@@ -122,12 +123,19 @@ def make_input(seed, index, samples):
 # The worker (fork server) and its children
 
 
+def source_of(path):
+    """The input as users give a reader one, each way in turn (by the input's size, so that a
+    saved input is given the same way again): its path, its bytes, or a file object."""
+    data = pathlib.Path(path).read_bytes()
+    return (path, data, io.BytesIO(data))[len(data) % 3]
+
+
 def decode(path):
     """What a user does with a file: decode, read every plane as raw bytes, as the shaped view
     and as NumPy arrays (the copies make every byte of them be read); then random access."""
     import derenotes
 
-    with derenotes.VideoReader(path, threads=1, max_pixels=MAX_PIXELS) as reader:
+    with derenotes.VideoReader(source_of(path), threads=1, max_pixels=MAX_PIXELS) as reader:
         for frame in itertools.islice(reader, MAX_FRAMES):
             for plane in frame.planes:
                 bytes(plane)

@@ -213,14 +213,25 @@ def test_a_file_that_shrinks_while_being_read_gives_ffmpegs_frames_then_ends(tmp
 NON_UTF8_NAME = b"clip-caf\xe9-\xff.webm"  # Latin-1 bytes, as old archives and cameras write them
 
 
-@pytest.mark.parametrize("as_type", [bytes, str])
+class BytesPath:
+    """An os.PathLike whose path is bytes (bytes themselves are a file's contents)."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __fspath__(self):
+        return self.path
+
+
+@pytest.mark.parametrize("as_type", [BytesPath, str])
 def test_a_path_with_non_utf8_bytes_opens(tmp_path, as_type):
     path = os.path.join(os.fsencode(tmp_path), NON_UTF8_NAME)
     with open(path, "wb") as copy:
         copy.write((SAMPLES / "vp9.webm").read_bytes())
-    given = path if as_type is bytes else os.fsdecode(path)  # str: undecodable bytes as \udcXX
+    given = BytesPath(path) if as_type is BytesPath else os.fsdecode(path)  # str: undecodable bytes as \udcXX
     with derenotes.VideoReader(given) as reader:
-        assert reader.path == given
+        assert reader.path == os.fspath(given)
+        assert reader.name == os.fsdecode(path)
         assert sum(1 for _ in reader) == MANIFEST["clips"]["vp9.webm"]["streams"][0]["frames"]
 
 
@@ -229,11 +240,11 @@ def test_errors_name_a_non_utf8_path_as_python_shows_it(tmp_path):
     with open(path, "wb") as junk:
         junk.write(b"not a video\n" * 10)
     with pytest.raises(derenotes.DecodeError) as info:
-        derenotes.VideoReader(path)
+        derenotes.VideoReader(BytesPath(path))
     assert info.value.path == os.fsdecode(path)
     assert str(info.value).startswith(repr(os.fsdecode(path)) + ": cannot open file")
     str(info.value).encode("utf-8")  # printable: repr() escaped the undecodable bytes
 
     with pytest.raises(FileNotFoundError) as missing:
-        derenotes.VideoReader(path + b".missing")
+        derenotes.VideoReader(BytesPath(path + b".missing"))
     assert missing.value.filename == os.fsdecode(path + b".missing")

@@ -169,6 +169,8 @@ bool Demuxer::read(AVPacket* packet) {
     for (;;) {
         const int read = av_read_frame(format_.get(), packet);
         check_not_refused();
+        // A demuxer takes a failed read for the end of the file: it is not the end.
+        if (read == AVERROR_EOF && io_->error < 0 && io_->error != AVERROR_EOF) throw failure(io_->error, "cannot read the file");
         if (read == AVERROR_EOF) return false;
         if (read < 0) throw failure(read, "cannot read the file");
         if (packet->stream_index == stream_index_) return true;

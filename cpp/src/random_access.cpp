@@ -61,6 +61,7 @@ bool timestamps_in_decode_order(const std::vector<PacketInfo>& packets) {
 RandomAccess::RandomAccess(std::shared_ptr<const Source> source, DecoderOptions options, std::unique_ptr<Decoder> unused,
                            IndexSource index_source)
     : source_(std::move(source)), options_(options), index_source_(index_source), decoder_(std::move(unused)) {
+    if (source_) require_seekable(*source_, "random access");
     decoder();
 }
 

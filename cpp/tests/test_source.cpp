@@ -5,7 +5,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdint>
+#include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,6 +16,7 @@
 #include "derenotes/demuxer.hpp"
 #include "derenotes/error.hpp"
 #include "derenotes/interrupt.hpp"
+#include "derenotes/random_access.hpp"
 #include "derenotes/source.hpp"
 #include "derenotes/stream_decoder.hpp"
 
@@ -108,6 +111,89 @@ TEST(Demuxer, ChoosesStreamsByTypeAndReadsOnlyTheChosenOnesPackets) {
         EXPECT_EQ(e.kind(), ErrorKind::StreamNotFound);
         EXPECT_NE(std::string(e.what()).find("1 audio stream (0 to 0)"), std::string::npos) << e.what();
     }
+}
+
+std::vector<std::uint8_t> file_bytes(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::vector<std::uint8_t>(std::istreambuf_iterator<char>(in), {});
+}
+
+int frames_of(const std::shared_ptr<const Source>& source) {
+    Decoder decoder(source);
+    int frames = 0;
+    while (decoder.next()) ++frames;
+    return frames;
+}
+
+void count_release(void* owner) { ++*static_cast<int*>(owner); }
+
+TEST(MemorySource, ReadersOfTheSameBytesAreIndependentAndTheOwnerIsReleasedOnce) {
+    const std::vector<std::uint8_t> bytes = file_bytes(sample("h264_bframes.mp4"));
+    int released = 0;
+    {
+        const auto source = memory_source("<bytes>", bytes.data(), bytes.size(), &released, &count_release);
+        EXPECT_EQ(source->name(), "<bytes>");
+        EXPECT_TRUE(source->url().empty());  // nothing to resolve other names against
+        const IoContextPtr a = source->open_io({});
+        const IoContextPtr b = source->open_io({});
+        EXPECT_EQ(avio_size(a.get()), static_cast<std::int64_t>(bytes.size()));
+        ASSERT_GE(avio_seek(a.get(), 1000, SEEK_SET), 0);
+        EXPECT_EQ(read_bytes(a.get(), 16), std::vector<std::uint8_t>(bytes.begin() + 1000, bytes.begin() + 1016));
+        EXPECT_EQ(read_bytes(b.get(), 16), std::vector<std::uint8_t>(bytes.begin(), bytes.begin() + 16));
+        ASSERT_GE(avio_seek(a.get(), static_cast<std::int64_t>(bytes.size()) - 4, SEEK_SET), 0);
+        EXPECT_EQ(read_bytes(a.get(), 16).size(), 4u);  // a read at the end is short, then ends
+        EXPECT_EQ(frames_of(source), 100);
+        RandomAccess random(source, {});
+        EXPECT_EQ(random.size(), 100);
+        EXPECT_EQ(released, 0);
+    }
+    EXPECT_EQ(released, 1);
+}
+
+// Read callbacks over bytes, as a language binding's file object: short reads of 1000 bytes.
+struct Chunks {
+    const std::vector<std::uint8_t>* bytes;
+    std::int64_t expected_position = 0;  // where a source that cannot seek must read next
+    bool out_of_order = false;
+};
+
+int read_chunk(void* owner, std::int64_t position, std::uint8_t* buffer, int size) {
+    auto* chunks = static_cast<Chunks*>(owner);
+    if (position != chunks->expected_position) chunks->out_of_order = true;
+    const auto total = static_cast<std::int64_t>(chunks->bytes->size());
+    const int count = static_cast<int>(std::max<std::int64_t>(0, std::min<std::int64_t>({size, 1000, total - position})));
+    std::copy_n(chunks->bytes->begin() + position, count, buffer);
+    chunks->expected_position = position + count;
+    return count;
+}
+
+TEST(CallbackSource, AStreamIsReadOnceFromStartToEndAndRandomAccessIsRefused) {
+    const std::vector<std::uint8_t> bytes = file_bytes(sample("h264.ts"));
+    Chunks chunks{&bytes};
+    ReadCallbacks callbacks;
+    callbacks.owner = &chunks;
+    callbacks.read = &read_chunk;
+    const auto stream = callback_source("<stream>", callbacks);
+    EXPECT_FALSE(stream->seekable());
+    EXPECT_EQ(frames_of(stream), 120);
+    EXPECT_FALSE(chunks.out_of_order);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        try {
+            if (attempt == 0) frames_of(stream);
+            else RandomAccess(stream, {});
+            ADD_FAILURE() << "a stream was read twice";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::NotSeekable);
+            EXPECT_EQ(e.path(), "<stream>");
+        }
+    }
+
+    callbacks.seekable = true;  // the same reads, by position: random access works
+    Chunks seekable_chunks{&bytes};
+    callbacks.owner = &seekable_chunks;
+    RandomAccess random(callback_source("<file>", callbacks), {});
+    EXPECT_EQ(random.size(), 120);
+    EXPECT_TRUE(random.frame(119));
 }
 
 // Decodes every frame of the chosen video stream with the two stages alone.

@@ -19,6 +19,7 @@ enum class ErrorKind {
     Interrupted,      // the user asked to stop (the interrupt check said so)
     OutOfRange,       // no such frame: the stream has fewer
     Refused,          // the file asks for something a reader does not do unless allowed (open another resource)
+    NotSeekable,      // the operation needs to seek, and the source (a pipe, a stream) cannot
     Other,
 };
 

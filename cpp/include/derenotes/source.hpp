@@ -2,13 +2,15 @@
 // the demuxer, and the MP4 sample-table reader beside it, each get a fresh AVIOContext of their own
 // from it, and random access opens its decoders from the same Source.
 //
-// Only files (and URLs) exist so far. The interface is made for sources whose bytes are not on a
-// path too: bytes in memory, or a language's read/seek callbacks (a custom AVIOContext, which
-// IoContextPtr's deleter can close with a function of its own), and sources that cannot seek
-// (seekable(): random access needs to, and a source that can be read only once may refuse a
-// second open_io()).
+// Three kinds: files (and URLs) by name, bytes in memory, and a language's read callbacks (a
+// Python file object). The last two are read through AVIOContexts of our own (PositionalSource).
+// A source that cannot seek (a pipe, a socket-like object) can be read once, from start to end:
+// a second open_io() is refused, and so is random access (require_seekable()).
 #pragma once
 
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -55,5 +57,47 @@ private:
 
 // A FileSource, shared: what the bindings hand to Decoder and RandomAccess.
 std::shared_ptr<const Source> file_source(std::string path, bool urls_allowed = false);
+
+// Throws an Error of kind NotSeekable, naming what needs to seek, unless the source can seek.
+void require_seekable(const Source& source, const char* what);
+
+// A source read by position (read_at) through an AVIOContext of our own per open_io(): each has
+// its own position, so that several readers of one source never disturb each other. Its URL is
+// empty: FFmpeg probes the bytes alone, and no name can make a demuxer look for neighbours.
+class PositionalSource : public Source {
+public:
+    const std::string& url() const override;
+    IoContextPtr open_io(const AVIOInterruptCB& interrupt) const override;
+
+    // Reads up to `size` bytes at `position` into `buffer`: how many (0 at the end of the
+    // source), or a negative AVERROR code. Never more than `size`.
+    virtual int read_at(std::int64_t position, std::uint8_t* buffer, int size) const = 0;
+    // The size in bytes, or a negative AVERROR code when it is not known.
+    virtual std::int64_t size() const = 0;
+
+private:
+    mutable std::atomic<bool> opened_{false};  // a source that cannot seek is opened once
+};
+
+// What owns the memory or the callbacks' state of the sources below (a Python object): released
+// once, when the source is destroyed.
+using ReleaseOwner = void (*)(void* owner);
+
+// Bytes in memory, read where they are: the owner keeps them alive and unchanged until released.
+std::shared_ptr<const Source> memory_source(std::string name, const std::uint8_t* data, std::size_t size, void* owner,
+                                            ReleaseOwner release);
+
+// A language's reading functions. read: as PositionalSource::read_at (position is where the
+// previous read ended unless the source is seekable). size: the size in bytes, or a negative
+// AVERROR code when unknown. Called on the thread that uses the reader, one call at a time per
+// reader; the functions take the language's locks themselves.
+struct ReadCallbacks {
+    void* owner = nullptr;
+    int (*read)(void* owner, std::int64_t position, std::uint8_t* buffer, int size) = nullptr;
+    std::int64_t (*size)(void* owner) = nullptr;
+    ReleaseOwner release = nullptr;
+    bool seekable = false;
+};
+std::shared_ptr<const Source> callback_source(std::string name, ReadCallbacks callbacks);
 
 }  // namespace derenotes

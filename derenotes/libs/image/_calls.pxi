@@ -29,6 +29,7 @@ _KIND_ERRORS = {
     ErrorKind.OutOfMemory: errors.OutOfMemoryError,
     ErrorKind.OutOfRange: errors.FrameNotFoundError,
     ErrorKind.Refused: errors.UnsafeInputError,
+    ErrorKind.NotSeekable: errors.NotSeekableError,
     ErrorKind.Other: errors.DerenotesError,
 }
 
@@ -38,20 +39,26 @@ cdef str _text(const string& value):
 
 
 cdef int raise_error() except -1:
-    """Raises the Python exception for the C++ exception being handled (see video.pxd)."""
+    """Raises the Python exception for the C++ exception being handled (see video.pxd): what a
+    file object's call raised, if one did (it made the C++ call fail), else the error's own."""
     cdef ErrorInfo info = current_error_info()
     forward_log()
+    pending = _take_callback_error()
+    if pending is not None:
+        _raise_callback_error(pending)
     if info.kind == ErrorKind.Interrupted:
         if PyErr_Occurred():
             return -1  # what the signal handler raised (KeyboardInterrupt for Ctrl-C)
         raise KeyboardInterrupt
     path = os.fsdecode(<bytes>info.path) if info.path.size() else None
+    if path is not None and _indexing.is_description(path):
+        path = None  # bytes or a file object: the message names it
     if info.kind == ErrorKind.Io and info.posix_errno:
         cls = _OS_ERRORS.get(info.posix_errno, errors.OpenError)
         error = cls(info.posix_errno, _text(info.detail), path)
     else:
-        # The path as Python shows file names: repr() keeps a non-UTF-8 name's bytes (\udcXX).
-        message = f"{path!r}: {_text(info.detail)}" if path is not None else _text(info.detail)
+        shown = _indexing.shown_name(os.fsdecode(<bytes>info.path)) if info.path.size() else None
+        message = f"{shown}: {_text(info.detail)}" if shown is not None else _text(info.detail)
         error = _KIND_ERRORS.get(info.kind, errors.DerenotesError)(message)
     error.path = path
     error.code = info.code
@@ -149,14 +156,21 @@ cdef inline int _enter(bint* busy, object owner) except -1:
     not thread-safe, so a second thread gets an error instead of corrupting the first's work."""
     if busy != NULL:
         if busy[0]:
-            raise RuntimeError(f"{type(owner).__name__} {owner.path!r} is in use by another thread; "
+            raise RuntimeError(f"{type(owner).__name__} {_indexing.shown_name(owner.name)} is in use by another thread; "
                                "use one reader per thread")
         busy[0] = True
     return 0
 
 
-cdef inline void _leave(bint* busy) noexcept:
-    """Ends a call begun with _enter: releases the claim and forwards what FFmpeg logged."""
+cdef inline int _leave(bint* busy) except -1:
+    """Ends a call begun with _enter: releases the claim, forwards what FFmpeg logged, and raises
+    what a file object raised during a call that went on regardless (FFmpeg takes a failed read
+    for the end of the file in places)."""
     if busy != NULL:
         busy[0] = False
     forward_log()
+    if _pending_callback_errors:
+        pending = _take_callback_error()
+        if pending is not None:
+            _raise_callback_error(pending)
+    return 0

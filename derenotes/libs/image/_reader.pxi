@@ -6,12 +6,21 @@ _INDEX_SOURCES = {"packets": IndexSource.Packets, "decode": IndexSource.Decoding
 
 
 cdef class VideoReader:
-    """VideoReader(path, *, stream=0, threads=0, max_pixels=DEFAULT_MAX_PIXELS, format=None, width=None, height=None, sws_flags=None, index='packets', allow_nested=False, allow_network=False, max_streams=DEFAULT_MAX_STREAMS)
+    """VideoReader(source, *, stream=0, threads=0, max_pixels=DEFAULT_MAX_PIXELS, format=None, width=None, height=None, sws_flags=None, index='packets', allow_nested=False, allow_network=False, max_streams=DEFAULT_MAX_STREAMS)
 --
 
     Decodes one video stream of a file, frame by frame, in presentation order.
 
-    path: str, bytes or os.PathLike; anything FFmpeg can open.
+    source: what to read (see docs/api.md, "Sources"):
+        - a path, str or os.PathLike (a URL only with allow_network);
+        - the file's bytes: bytes, bytearray, memoryview, mmap or any contiguous buffer, read where
+          they are (no copy) and kept alive (a bytearray cannot be resized, an mmap not closed,
+          while the reader or a decoder of it lives);
+        - a binary file object with read(), and seek() when it can (io.BytesIO, open(..., "rb"),
+          fsspec and pyarrow files): the reader calls them while it decodes, from the thread that
+          uses the reader, and leaves the object open when it closes. An exception they raise
+          reaches the caller as itself. A source that cannot seek (a pipe, seekable() false) is
+          read once, from start to end: random access on it raises NotSeekableError.
     stream: which video stream, counted among the file's video streams only (like ffmpeg's
         ``-map 0:v:N``): 0 is the first video stream even when an audio stream comes first.
     threads: 0 (default) lets FFmpeg pick the thread count, with frame and slice threading;
@@ -57,7 +66,11 @@ cdef class VideoReader:
     cdef IndexSource _index_source
     cdef shared_ptr[const Source] _source  # what every decoder of the reader reads, made once
     cdef readonly object path
-    """The path the reader was opened with, as os.fspath gave it (str or bytes)."""
+    """The path the reader was opened with, as os.fspath gave it (str or bytes); None for bytes and
+    file objects."""
+    cdef readonly str name
+    """The source as messages name it, its path or else a description such as "<bytes, 1.2 MB>"
+    or "<BufferedReader 'clip.mp4'>"."""
     cdef readonly int stream
     """Which video stream is decoded, counted among the file's video streams."""
     cdef readonly int threads
@@ -76,7 +89,7 @@ cdef class VideoReader:
     cdef bint _started  # frames were taken: a new iteration must start from the top
     cdef bint _busy  # a thread is inside the decoder with the GIL released
 
-    def __cinit__(self, path, *, int stream=0, int threads=0, max_pixels=DEFAULT_MAX_PIXELS, format=None,
+    def __cinit__(self, source, *, int stream=0, int threads=0, max_pixels=DEFAULT_MAX_PIXELS, format=None,
                   width=None, height=None, sws_flags=None, index="packets", bint allow_nested=False,
                   bint allow_network=False, max_streams=DEFAULT_MAX_STREAMS):
         _indexing.check_reader_arguments(index=index, width=width, height=height, max_pixels=max_pixels,
@@ -84,8 +97,9 @@ cdef class VideoReader:
         self._index_source = _INDEX_SOURCES[index]
         self._conversion = (format or "rgb24", width, height, sws_flags or "")
         scale_flags_named(self._conversion[3].encode())  # a ValueError now, not at the first frame
-        self.path = os.fspath(path)
-        self._source = file_source(os.fsencode(self.path), allow_network)
+        self._source = _make_source(source, allow_network)
+        self.path = os.fspath(source) if isinstance(source, (str, os.PathLike)) else None
+        self.name = os.fsdecode(self.path) if self.path is not None else _text(self._source.get().name())
         self.stream = stream
         self.threads = threads
         self.max_pixels = max_pixels
@@ -126,7 +140,7 @@ cdef class VideoReader:
 
     cdef inline int _check_open(self) except -1:
         if self._closed:
-            raise ValueError(f"I/O operation on a closed VideoReader ({self.path!r})")
+            raise ValueError(f"I/O operation on a closed VideoReader ({_indexing.shown_name(self.name)})")
         return 0
 
     cdef Decoder* _iteration_decoder(self) except NULL:
@@ -202,6 +216,8 @@ cdef class VideoReader:
         cdef bint take_unused = self._decoder and not self._started
         cdef unique_ptr[Decoder] unused
         cdef IndexSource index_source = self._index_source
+        if not self._random:
+            require_seekable(source.get()[0], b"random access")  # before the unused decoder is given away
         _enter(&self._busy, self)
         try:
             with nogil:
@@ -233,7 +249,7 @@ cdef class VideoReader:
         reader[a:b:step]: a list of frames."""
         if isinstance(key, slice):
             return self.get_frames(_indexing.slice_numbers(key, len(self)))
-        return self._frame_number(_indexing.frame_number(key, self._index().size(), self.path))
+        return self._frame_number(_indexing.frame_number(key, self._index().size(), self.name))
 
     def get_frames(self, indices, format=None):
         """The frames of these indices, in the order given (duplicates allowed: the same frame
@@ -245,7 +261,7 @@ cdef class VideoReader:
         arrays, one per plane, as to_ndarray shapes them; each frame is converted straight into
         its place and dropped."""
         cdef int64_t count = self._index().size()
-        numbers = [_indexing.frame_number(index, count, self.path) for index in indices]
+        numbers = [_indexing.frame_number(index, count, self.name) for index in indices]
         if format is None:
             frames = {number: self._frame_number(number) for number in sorted(set(numbers))}
             return [frames[number] for number in numbers]
@@ -282,7 +298,7 @@ cdef class VideoReader:
         if self._times is None or self._times_version != version:
             times = [None if index.pts(number) == NO_TIMESTAMP else index.pts(number) * self._time_base_seconds
                      for number in range(index.size())]
-            self._times = _indexing.FrameTimes(times, not index.learned(), self.path)
+            self._times = _indexing.FrameTimes(times, not index.learned(), self.name)
             self._times_version = version
         return self._times
 
@@ -374,8 +390,8 @@ cdef class VideoReader:
 
     def __repr__(self):
         if self._closed:
-            return f"<derenotes.VideoReader {self.path!r} closed>"
-        return (f"<derenotes.VideoReader {self.path!r} {self.codec} {self.pix_fmt} "
+            return f"<derenotes.VideoReader {_indexing.shown_name(self.name)} closed>"
+        return (f"<derenotes.VideoReader {_indexing.shown_name(self.name)} {self.codec} {self.pix_fmt} "
                 f"{self.width}x{self.height}>")
 
 

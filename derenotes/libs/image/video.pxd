@@ -22,6 +22,7 @@ cdef extern from "derenotes/error.hpp" namespace "derenotes" nogil:
         Interrupted
         OutOfRange
         Refused
+        NotSeekable
         Other
 
     cdef cppclass ErrorInfo:
@@ -96,9 +97,24 @@ cdef extern from "derenotes/frame.hpp" namespace "derenotes" nogil:
 cdef extern from "derenotes/source.hpp" namespace "derenotes" nogil:
     cdef cppclass Source:
         const string& name()
+        bool seekable()
 
     # A file (or URL) by its path; opened by each reader of it, when it reads.
     shared_ptr[const Source] file_source(string path, bool urls_allowed) except +raise_error
+
+    ctypedef void (*ReleaseOwner)(void* owner) noexcept nogil
+    # Bytes in memory, read where they are; release(owner) once when the source is destroyed.
+    shared_ptr[const Source] memory_source(string name, const uint8_t* data, size_t size, void* owner,
+                                           ReleaseOwner release) except +raise_error
+
+    cdef cppclass ReadCallbacks:
+        void* owner
+        int (*read)(void* owner, int64_t position, uint8_t* buffer, int size) noexcept nogil
+        int64_t (*size)(void* owner) noexcept nogil
+        ReleaseOwner release
+        bool seekable
+    shared_ptr[const Source] callback_source(string name, ReadCallbacks callbacks) except +raise_error
+    void require_seekable(const Source& source, const char* what) except +raise_error
 
 
 cdef extern from "derenotes/decoder.hpp" namespace "derenotes" nogil:

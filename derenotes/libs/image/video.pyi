@@ -5,17 +5,23 @@ import sys
 from collections.abc import Iterable, Iterator
 from fractions import Fraction
 from types import TracebackType
-from typing import Any, Literal, Optional, Union, overload
+from typing import Any, Literal, Optional, Protocol, Union, overload
 
 import numpy
-from typing_extensions import disjoint_base
+from typing_extensions import Buffer, disjoint_base
 
 __all__ = ["DEFAULT_MAX_PIXELS", "DEFAULT_MAX_STREAMS", "VideoFrame", "VideoReader", "get_log_level", "set_log_level"]
 
 DEFAULT_MAX_PIXELS: int
 DEFAULT_MAX_STREAMS: int
 
-_Path = Union[str, bytes, os.PathLike[str], os.PathLike[bytes]]
+_Path = Union[str, os.PathLike[str], os.PathLike[bytes]]
+
+class _BinaryFile(Protocol):
+    def read(self, size: int, /) -> bytes: ...
+
+# A path; bytes, bytearray, memoryview, mmap (the buffer protocol); or a binary file object.
+_Source = Union[_Path, Buffer, _BinaryFile]
 # What to_ndarray and get_frames(format=) return: one array, or a tuple of one per plane shape.
 _Converted = Union[numpy.ndarray[Any, Any], tuple[numpy.ndarray[Any, Any], ...]]
 
@@ -25,7 +31,9 @@ def get_log_level() -> Optional[int]: ...
 @disjoint_base
 class VideoReader:
     @property
-    def path(self) -> Union[str, bytes]: ...
+    def path(self) -> Union[str, bytes, None]: ...
+    @property
+    def name(self) -> str: ...
     @property
     def stream(self) -> int: ...
     @property
@@ -40,7 +48,7 @@ class VideoReader:
     def allow_network(self) -> bool: ...
     def __new__(
         cls,
-        path: _Path,
+        source: _Source,
         *,
         stream: int = 0,
         threads: int = 0,

@@ -6,6 +6,7 @@ that must exist once (the log queue, per-thread conversion contexts, recycled fr
 This layer adapts, it does not decode: every FFmpeg call is in cpp/. The module is this file
 and the topic files it includes:
     _calls.pxi       C++ errors to exceptions, FFmpeg's log, Ctrl-C, the wrapper of blocking calls
+    _sources.pxi     what a reader reads: paths, bytes in memory, file objects
     _reader.pxi      VideoReader: iteration and random access
     _frame.pxi       VideoFrame and its conversion (to_ndarray)
     _conversion.pxi  the arrays conversions write into
@@ -14,7 +15,9 @@ and the topic files it includes:
 and here, _Plane: the buffer exporter.
 """
 import errno as _errno
+import io
 import logging
+import operator
 import os
 import sys
 import threading
@@ -54,6 +57,7 @@ __all__ = ["DEFAULT_MAX_PIXELS", "DEFAULT_MAX_STREAMS", "VideoFrame", "VideoRead
 cdef int64_t NO_TIMESTAMP = INT64_MIN  # AV_NOPTS_VALUE
 
 include "_calls.pxi"
+include "_sources.pxi"
 include "_reader.pxi"
 include "_frame.pxi"
 include "_conversion.pxi"
