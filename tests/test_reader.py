@@ -102,9 +102,9 @@ def test_stream_counts_video_streams_only():
         assert (first.codec, second.codec) == ("h264", "mjpeg")
 
 
-def test_accepts_str_bytes_and_pathlike():
-    for path in (str(DEMO_CLIP), pathlib.Path(DEMO_CLIP), bytes(DEMO_CLIP)):
-        with derenotes.VideoReader(path) as reader:
+def test_accepts_str_and_pathlike_paths_and_the_files_bytes():
+    for source in (str(DEMO_CLIP), pathlib.Path(DEMO_CLIP), DEMO_CLIP.read_bytes()):
+        with derenotes.VideoReader(source) as reader:
             assert reader.width == 640
 
 

@@ -284,3 +284,19 @@ def test_two_readers_on_two_file_objects_in_two_threads():
     for thread in threads:
         thread.join()
     assert results[0] == results[1] == expected_frames("h264_bframes.mp4")
+
+
+def test_the_files_datasources_hand_over():
+    # fsspec (Hugging Face, Dask) and pyarrow (Ray Data) files, from memory and from disk.
+    fsspec = pytest.importorskip("fsspec")
+    pyarrow_fs = pytest.importorskip("pyarrow.fs")
+    expected = expected_frames("vp9.webm")
+    memory = fsspec.filesystem("memory")
+    memory.pipe("/clips/vp9.webm", (SAMPLES / "vp9.webm").read_bytes())
+    files = [memory.open("/clips/vp9.webm", "rb"), fsspec.filesystem("file").open(str(SAMPLES / "vp9.webm"), "rb"),
+             pyarrow_fs.LocalFileSystem().open_input_file(str(SAMPLES / "vp9.webm"))]
+    for file in files:
+        with file, derenotes.VideoReader(file) as reader:
+            assert [frame_bytes(frame) for frame in reader] == expected, reader.name
+            assert frame_bytes(reader[len(expected) // 2]) == expected[len(expected) // 2]
+            assert file.tell() >= 0  # still open

@@ -94,8 +94,10 @@ Error Demuxer::failure(int code, const char* context) const {
     // such codes for bad data too (the y4m demuxer refuses an impossible picture size with
     // EBUSY): an errno is the system's only when our AVIOContext recorded a failed read.
     const bool read_failed = io_ && io_->error < 0 && io_->error != AVERROR_EOF;
-    if (kind_of(code) == ErrorKind::Io && !read_failed) return Error(code, source_->name(), context, ErrorKind::InvalidData);
-    return Error(code, source_->name(), context);
+    // A demuxer that needs to seek back (an MP4 whose index follows its data) fails on a stream.
+    const std::string what = source_->seekable() ? context : std::string(context) + " (from a source that cannot seek)";
+    if (kind_of(code) == ErrorKind::Io && !read_failed) return Error(code, source_->name(), what, ErrorKind::InvalidData);
+    return Error(code, source_->name(), what);
 }
 
 void Demuxer::check_ffmpeg(int ret, const char* context) const {
