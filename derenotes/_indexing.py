@@ -10,8 +10,8 @@ from derenotes.errors import FrameNotFoundError
 DEFAULT_MAX_PIXELS = 8192 * 8192
 DEFAULT_MAX_STREAMS = 128
 # Packets of the file's index: 24 hours at 60 frames per second (5.2 million) with audio fit; a
-# 2-hour 4K film at 60 fps has 432,000. Each packet costs about 150 bytes across FFmpeg's index
-# and ours, so the limit bounds an index at about 1.5 GB.
+# 2-hour 4K film at 60 fps has 432,000. A packet costs about 125 bytes across FFmpeg's index and
+# ours (1,000,000 took 125 MB), so the limit bounds an index at about 1.3 GB.
 DEFAULT_MAX_PACKETS = 10_000_000
 # FFmpeg's own probesize.
 DEFAULT_MAX_PROBE_BYTES = 5_000_000
