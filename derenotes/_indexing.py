@@ -9,10 +9,16 @@ from derenotes.errors import FrameNotFoundError
 
 DEFAULT_MAX_PIXELS = 8192 * 8192
 DEFAULT_MAX_STREAMS = 128
+# Packets of the file's index: 24 hours at 60 frames per second (5.2 million) with audio fit; a
+# 2-hour 4K film at 60 fps has 432,000. A packet costs about 125 bytes across FFmpeg's index and
+# ours (1,000,000 took 125 MB), so the limit bounds an index at about 1.3 GB.
+DEFAULT_MAX_PACKETS = 10_000_000
+# FFmpeg's own probesize.
+DEFAULT_MAX_PROBE_BYTES = 5_000_000
 INDEX_CHOICES = ("packets", "decode")
 
 
-def check_reader_arguments(*, index, width, height, max_pixels, max_streams):
+def check_reader_arguments(*, index, width, height, max_pixels, max_streams, max_packets, max_probe_bytes):
     """Raises ValueError for VideoReader arguments that can never work, before anything is opened."""
     if index not in INDEX_CHOICES:
         raise ValueError(f"index must be 'packets' or 'decode', not {index!r}")
@@ -22,6 +28,10 @@ def check_reader_arguments(*, index, width, height, max_pixels, max_streams):
         raise ValueError(f"max_pixels must be positive or None, not {max_pixels!r}")
     if max_streams is not None and not 0 < max_streams < 2**31:
         raise ValueError(f"max_streams must be positive or None, not {max_streams!r}")
+    if max_packets is not None and not 0 < max_packets < 2**63:
+        raise ValueError(f"max_packets must be positive or None, not {max_packets!r}")
+    if max_probe_bytes is not None and not 32 <= max_probe_bytes < 2**63:
+        raise ValueError(f"max_probe_bytes must be at least 32 (FFmpeg's least) or None, not {max_probe_bytes!r}")
 
 
 def is_description(name):

@@ -300,3 +300,17 @@ def test_the_files_datasources_hand_over():
             assert [frame_bytes(frame) for frame in reader] == expected, reader.name
             assert frame_bytes(reader[len(expected) // 2]) == expected[len(expected) // 2]
             assert file.tell() >= 0  # still open
+
+
+def test_the_limits_hold_for_bytes_and_file_objects(tmp_path):
+    # The MOV declaring 40 million samples (see test_structure_limits): its tables are counted
+    # through the source before FFmpeg indexes them, whatever the source.
+    from test_structure_limits import declare_samples
+
+    mov = tmp_path / "real.mov"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=s=64x64:r=25", "-frames:v", "64",
+                    "-c:v", "rawvideo", "-pix_fmt", "uyvy422", "-use_editlist", "0", "-f", "mov", str(mov)], check=True)
+    hostile = declare_samples(mov.read_bytes(), 40_000_000)
+    for source in (hostile, io.BytesIO(hostile)):
+        with pytest.raises(derenotes.LimitExceededError, match="40000000 packets.*max_packets"):
+            derenotes.VideoReader(source)

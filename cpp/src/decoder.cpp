@@ -67,12 +67,28 @@ void Decoder::check_options() const {
     if (options_.video_stream < 0) throw Error(AVERROR_STREAM_NOT_FOUND, name, "stream must be >= 0");
     if (options_.threads < 0) throw Error(AVERROR(EINVAL), name, "threads must be >= 0");
     if (options_.max_pixels < 0) throw Error(AVERROR(EINVAL), name, "max_pixels must be >= 0");
+    if (options_.max_packets < 0) throw Error(AVERROR(EINVAL), name, "max_packets must be >= 0");
+    if (options_.max_probe_bytes < 0) throw Error(AVERROR(EINVAL), name, "max_probe_bytes must be >= 0");
+}
+
+void Decoder::check_probe_not_refused(const AVStream& stream) const {
+    const std::string& message = demuxer_->probe_refused_picture();
+    if (message.empty() || (stream.codecpar->width > 0 && stream.codecpar->height > 0)) return;
+    const std::string refused = message.substr(0, message.find(", see the documentation"));
+    throw Error(AVERROR(ERANGE), source_->name(),
+                "the stream's frames are larger than max_pixels = " + std::to_string(options_.max_pixels) +
+                    " (FFmpeg's probe: \"" + refused + "\"; raise max_pixels to decode them)",
+                ErrorKind::LimitExceeded);
 }
 
 void Decoder::open() {
     log::clear_last_line();
-    demuxer_ = std::make_unique<Demuxer>(source_, interrupter_, DemuxerOptions{options_.allow_nested, options_.max_pixels, options_.max_streams});
+    demuxer_ = std::make_unique<Demuxer>(
+        source_, interrupter_,
+        DemuxerOptions{options_.allow_nested, options_.max_pixels, options_.max_streams, options_.max_packets,
+                       options_.max_probe_bytes});
     const AVStream& stream = demuxer_->choose(AVMEDIA_TYPE_VIDEO, options_.video_stream);
+    check_probe_not_refused(stream);
     codec_ = std::make_unique<StreamDecoder>(stream, CodecOptions{options_.threads, options_.max_pixels}, source_->name());
     info_ = describe_stream(demuxer_->format(), stream, codec_->codec());
     info_.video_stream_count = demuxer_->count(AVMEDIA_TYPE_VIDEO);

@@ -2,6 +2,7 @@
 #include "derenotes/demuxer.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <cstdint>
 #include <new>
 #include <optional>
@@ -43,16 +44,49 @@ Demuxer::Demuxer(std::shared_ptr<const Source> source, Interrupter& interrupter,
     : source_(std::move(source)), interrupter_(interrupter), options_(options) {
     open_input();
     check_stream_count();
+    check_indexed_packets();
     read_stream_info();
     check_stream_count();  // streams some formats find only by reading (MPEG-TS)
+    check_indexed_packets();
+}
+
+Error Demuxer::limit_exceeded(const std::string& what, const char* limit, std::int64_t value) const {
+    return Error(AVERROR(ERANGE), source_->name(),
+                 what + ", more than " + limit + " = " + std::to_string(value) + " (raise " + limit + " to read it)",
+                 ErrorKind::LimitExceeded);
 }
 
 void Demuxer::check_stream_count() const {
     if (options_.max_streams <= 0 || format_->nb_streams <= static_cast<unsigned>(options_.max_streams)) return;
-    throw Error(AVERROR(ERANGE), source_->name(),
-                "the file has " + std::to_string(format_->nb_streams) + " streams, more than max_streams = " +
-                    std::to_string(options_.max_streams) + " (raise max_streams to read it)",
-                ErrorKind::LimitExceeded);
+    throw limit_exceeded("the file has " + std::to_string(format_->nb_streams) + " streams", "max_streams",
+                         options_.max_streams);
+}
+
+const AVInputFormat* Demuxer::probe_format() {
+    const AVInputFormat* format = nullptr;
+    const std::string& url = source_->url();
+    // The bytes read stay in the reader's buffer: avformat_open_input reads them again from there.
+    if (av_probe_input_buffer2(io_.get(), &format, url.empty() ? nullptr : url.c_str(), format_.get(), 0,
+                               format_->format_probesize) < 0)
+        return nullptr;
+    return format;
+}
+
+void Demuxer::check_declared_packets(const AVInputFormat* format) {
+    if (options_.max_packets <= 0 || !format || std::strncmp(format->name, "mov,", 4) != 0) return;
+    const std::optional<std::int64_t> samples = mp4_declared_samples(*source_, interrupter_);
+    if (samples && *samples > options_.max_packets)
+        throw limit_exceeded("the file's sample tables list " + std::to_string(*samples) + " packets", "max_packets",
+                             options_.max_packets);
+}
+
+void Demuxer::check_indexed_packets() const {
+    if (options_.max_packets <= 0) return;
+    std::int64_t entries = 0;
+    for (unsigned i = 0; i < format_->nb_streams; ++i) entries += avformat_index_get_entries_count(format_->streams[i]);
+    if (entries > options_.max_packets)
+        throw limit_exceeded("the file's index lists " + std::to_string(entries) + " packets", "max_packets",
+                             options_.max_packets);
 }
 
 // Demuxers open the resources a file names through AVFormatContext::io_open; those that open a
@@ -113,6 +147,7 @@ void Demuxer::open_input() {
     format_.reset(avformat_alloc_context());
     if (!format_) throw std::bad_alloc();
     format_->pb = io_.get();
+    format_->flags |= AVFMT_FLAG_CUSTOM_IO;  // ours to close, also when we give up before avformat_open_input
     format_->interrupt_callback = interrupt;  // for files a demuxer opens itself
     if (!options_.allow_nested) {
         format_->opaque = this;
@@ -120,9 +155,19 @@ void Demuxer::open_input() {
         // Nested demuxers (concat's) open with the whitelist they inherit: no protocol at all.
         check_ffmpeg(av_opt_set(format_.get(), "protocol_whitelist", kNoProtocol, 0), "cannot set up the demuxer");
     }
+    if (options_.max_probe_bytes > 0) {
+        // probesize bounds the probe of the streams; the format's probe reads up to 1 MiB of its own.
+        const std::int64_t format_probe = std::min<std::int64_t>(format_->format_probesize, options_.max_probe_bytes);
+        check_ffmpeg(av_opt_set_int(format_.get(), "probesize", options_.max_probe_bytes, 0), "cannot set up the demuxer");
+        check_ffmpeg(av_opt_set_int(format_.get(), "formatprobesize", format_probe, 0), "cannot set up the demuxer");
+    }
+    // Probed here rather than by avformat_open_input when the file may be an MP4, whose sample
+    // tables FFmpeg indexes while opening it: they are counted first.
+    const AVInputFormat* format = options_.max_packets > 0 ? probe_format() : nullptr;
+    check_declared_packets(format);
     AVFormatContext* raw_format = format_.release();  // avformat_open_input frees it on failure
     const std::string& url = source_->url();
-    const int opened = avformat_open_input(&raw_format, url.empty() ? nullptr : url.c_str(), nullptr, nullptr);
+    const int opened = avformat_open_input(&raw_format, url.empty() ? nullptr : url.c_str(), format, nullptr);
     if (opened < 0 && !options_.allow_nested) check_not_a_list_of_files(nullptr);
     check_ffmpeg(opened, "cannot open file");
     format_.reset(raw_format);
@@ -135,8 +180,10 @@ void Demuxer::read_stream_info() {
     std::vector<AVDictionary*> codec_options(format_->nb_streams, nullptr);
     if (options_.max_pixels > 0)
         for (AVDictionary*& options : codec_options) av_dict_set_int(&options, "max_pixels", options_.max_pixels, 0);
+    log::take_pixel_limit_refusal();
     const int probed = avformat_find_stream_info(format_.get(), codec_options.empty() ? nullptr : codec_options.data());
     for (AVDictionary*& options : codec_options) av_dict_free(&options);
+    probe_refused_picture_ = log::take_pixel_limit_refusal();
     check_ffmpeg(probed, "cannot read stream information");
     log::clear_last_line();  // warnings of a probe that succeeded are not the reason for what fails next
 }
@@ -195,6 +242,11 @@ void Demuxer::describe_packets(PacketList& list, std::size_t count, AVPacket* pa
             if (error.kind() != ErrorKind::InvalidData) throw;
             break;
         }
+        if (options_.max_packets > 0 && packets.size() >= static_cast<std::size_t>(options_.max_packets)) {
+            av_packet_unref(packet);
+            throw limit_exceeded("the stream has more than " + std::to_string(options_.max_packets) + " packets",
+                                 "max_packets", options_.max_packets);
+        }
         std::size_t palette_size = 0;
         if (const std::uint8_t* palette = av_packet_get_side_data(packet, AV_PKT_DATA_PALETTE, &palette_size))
             list.palettes.emplace_back(packets.size(), std::vector<std::uint8_t>(palette, palette + palette_size));
@@ -209,7 +261,7 @@ PacketList Demuxer::index_packets() {
     PacketList list;
     std::vector<PacketInfo>& packets = list.packets;
     std::optional<std::vector<PacketInfo>> from_tables =
-        mp4_packets(*source_, interrupter_.callback(), format_.get(), format_->streams[stream_index_]);
+        mp4_packets(*source_, interrupter_, format_.get(), format_->streams[stream_index_]);
     if (from_tables) {
         const std::size_t to_check = std::min(from_tables->size(), kPacketsCheckedAgainstTables);
         describe_packets(list, to_check, packet.get());

@@ -4,8 +4,10 @@
 
 #include <atomic>
 #include <cstdarg>
+#include <cstring>
 #include <deque>
 #include <mutex>
+#include <utility>
 
 #include "derenotes/ffmpeg.hpp"
 
@@ -22,6 +24,10 @@ std::atomic<bool> queue_pending{false};
 // FFmpeg may log one line in several calls; each thread assembles its own lines.
 thread_local std::string partial_line;
 thread_local std::string last_warning;
+thread_local std::string pixel_limit_refusal;
+
+// av_image_check_size2's message (libavutil/imgutils.c) when a picture is over max_pixels.
+constexpr const char* kPixelLimitMessage = "exceeds specified max pixel count";
 
 void enqueue(int level, std::string text) {
     std::lock_guard<std::mutex> lock(queue_mutex);
@@ -42,10 +48,16 @@ std::string context_prefix(void* avcl) {
 }
 
 void callback(void* avcl, int level, const char* fmt, va_list args) {
-    if (level > av_log_get_level()) return;
+    const bool pixel_limit = level <= AV_LOG_ERROR && fmt && std::strstr(fmt, kPixelLimitMessage);
+    if (level > av_log_get_level() && !pixel_limit) return;
     char chunk[1024];
     int no_prefix = 0;
     av_log_format_line2(avcl, level, fmt, args, chunk, sizeof chunk, &no_prefix);
+    if (pixel_limit) {
+        pixel_limit_refusal = chunk;
+        while (!pixel_limit_refusal.empty() && pixel_limit_refusal.back() == '\n') pixel_limit_refusal.pop_back();
+        if (level > av_log_get_level()) return;
+    }
     if (partial_line.empty()) partial_line = context_prefix(avcl);
     partial_line += chunk;
     std::size_t newline;
@@ -87,5 +99,7 @@ std::vector<Message> drain(std::size_t* dropped) {
 
 std::string last_line() { return last_warning; }
 void clear_last_line() { last_warning.clear(); }
+
+std::string take_pixel_limit_refusal() { return std::exchange(pixel_limit_refusal, {}); }
 
 }  // namespace derenotes::log

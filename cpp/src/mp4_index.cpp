@@ -13,6 +13,9 @@
 namespace derenotes {
 namespace {
 
+// Entries of a sample table walked between interrupt checks (a few hundred microseconds' work).
+constexpr std::int64_t kEntriesBetweenInterruptChecks = 1 << 16;
+
 struct Box {
     std::uint32_t type = 0;
     std::int64_t body = 0, end = 0;  // file offsets of the payload and of the next box
@@ -56,6 +59,10 @@ std::optional<Box> find_path(AVIOContext* io, Box box, std::initializer_list<std
     return box;
 }
 
+std::optional<Box> stbl_of(AVIOContext* io, const Box& trak) {
+    return find_path(io, trak, {MKBETAG('m', 'd', 'i', 'a'), MKBETAG('m', 'i', 'n', 'f'), MKBETAG('s', 't', 'b', 'l')});
+}
+
 // The track's sample table (stbl) in moov, found by the track ID FFmpeg gives the stream.
 std::optional<Box> sample_table(AVIOContext* io, const Box& moov, int track_id) {
     for (std::int64_t at = moov.body; at < moov.end;) {
@@ -68,8 +75,7 @@ std::optional<Box> sample_table(AVIOContext* io, const Box& moov, int track_id) 
         if (!tkhd || avio_seek(io, tkhd->body, SEEK_SET) < 0) return std::nullopt;
         const int version = avio_r8(io);
         avio_skip(io, 3 + (version == 1 ? 16 : 8));  // flags, creation and modification times
-        if (static_cast<int>(avio_rb32(io)) == track_id)
-            return find_path(io, *box, {MKBETAG('m', 'd', 'i', 'a'), MKBETAG('m', 'i', 'n', 'f'), MKBETAG('s', 't', 'b', 'l')});
+        if (static_cast<int>(avio_rb32(io)) == track_id) return stbl_of(io, *box);
     }
     return std::nullopt;
 }
@@ -81,7 +87,8 @@ struct CompositionOffsets {
     std::int64_t shift = 0;
 };
 
-std::optional<CompositionOffsets> composition_offsets(AVIOContext* io, const Box& stbl, std::int64_t samples) {
+std::optional<CompositionOffsets> composition_offsets(AVIOContext* io, const Box& stbl, std::int64_t samples,
+                                                     Interrupter& interrupter) {
     CompositionOffsets offsets;
     const std::optional<Box> ctts = find_child(io, stbl.body, stbl.end, MKBETAG('c', 't', 't', 's'));
     if (!ctts) {
@@ -93,6 +100,7 @@ std::optional<CompositionOffsets> composition_offsets(AVIOContext* io, const Box
     if (entries > samples || ctts->body + 8 + entries * 8 > ctts->end) return std::nullopt;
     offsets.per_sample.reserve(samples);
     for (std::int64_t i = 0; i < entries; ++i) {
+        if (i % kEntriesBetweenInterruptChecks == 0) interrupter.check();
         const int count = static_cast<int>(avio_rb32(io));
         const int offset = static_cast<int>(avio_rb32(io));
         if (count <= 0) continue;  // FFmpeg skips these
@@ -118,9 +126,49 @@ std::optional<std::int64_t> sample_count(AVIOContext* io, const Box& stbl) {
     return std::nullopt;
 }
 
+// Whether FFmpeg indexes the track by the chunk rather than by the sample: uncompressed audio,
+// whose one time-to-sample entry gives every sample a duration of 1 (mov_build_index).
+bool indexed_by_chunk(AVIOContext* io, const Box& trak, const Box& stbl) {
+    const std::optional<Box> hdlr = find_path(io, trak, {MKBETAG('m', 'd', 'i', 'a'), MKBETAG('h', 'd', 'l', 'r')});
+    if (!hdlr || avio_seek(io, hdlr->body + 8, SEEK_SET) < 0 || avio_rb32(io) != MKBETAG('s', 'o', 'u', 'n'))
+        return false;  // after version, flags and pre_defined: the handler type
+    const std::optional<Box> stts = find_child(io, stbl.body, stbl.end, MKBETAG('s', 't', 't', 's'));
+    if (!stts || avio_seek(io, stts->body + 4, SEEK_SET) < 0) return false;
+    const std::uint32_t entries = avio_rb32(io);
+    avio_rb32(io);  // the first entry's sample count
+    return entries == 1 && avio_rb32(io) == 1 && !io->eof_reached;
+}
+
 }  // namespace
 
-std::optional<std::vector<PacketInfo>> mp4_packets(const Source& source, const AVIOInterruptCB& interrupt,
+std::optional<std::int64_t> mp4_declared_samples(const Source& source, Interrupter& interrupter) {
+    if (!source.seekable()) return std::nullopt;
+    IoContextPtr io;
+    try {
+        io = source.open_io(interrupter.callback());
+    } catch (const Error&) {
+        return std::nullopt;  // the demuxer's opening then says what is wrong
+    }
+    const std::int64_t file_size = avio_size(io.get());
+    if (file_size <= 0) return std::nullopt;
+    const std::optional<Box> moov = find_child(io.get(), 0, file_size, MKBETAG('m', 'o', 'o', 'v'));
+    if (!moov) return std::nullopt;
+    std::int64_t samples = 0;
+    for (std::int64_t at = moov->body; at < moov->end;) {
+        interrupter.check();
+        if (avio_seek(io.get(), at, SEEK_SET) < 0) break;
+        const std::optional<Box> trak = read_box(io.get(), moov->end);
+        if (!trak) break;
+        at = trak->end;
+        if (trak->type != MKBETAG('t', 'r', 'a', 'k')) continue;
+        const std::optional<Box> stbl = stbl_of(io.get(), *trak);
+        if (!stbl || indexed_by_chunk(io.get(), *trak, *stbl)) continue;
+        samples += sample_count(io.get(), *stbl).value_or(0);
+    }
+    return samples;
+}
+
+std::optional<std::vector<PacketInfo>> mp4_packets(const Source& source, Interrupter& interrupter,
                                                    const AVFormatContext* format, AVStream* stream) {
     if (!format->iformat || std::strncmp(format->iformat->name, "mov,", 4) != 0 || !source.seekable())
         return std::nullopt;
@@ -129,12 +177,20 @@ std::optional<std::vector<PacketInfo>> mp4_packets(const Source& source, const A
 
     IoContextPtr io;
     try {
-        io = source.open_io(interrupt);
+        io = source.open_io(interrupter.callback());
     } catch (const Error&) {
         return std::nullopt;  // the demuxer's reading then says what is wrong
     }
     const std::int64_t file_size = avio_size(io.get());
     if (file_size <= 0) return std::nullopt;
+    // A file cut short lists samples it does not hold: the demuxer reads them damaged or not at
+    // all. Checked first, before anything is allocated per sample (a hostile file may list
+    // millions of samples in a few bytes).
+    for (int i = 0; i < entries; ++i) {
+        if (i % kEntriesBetweenInterruptChecks == 0) interrupter.check();
+        const AVIndexEntry* entry = avformat_index_get_entry(stream, i);
+        if (entry->pos < 0 || entry->pos + entry->size > file_size) return std::nullopt;
+    }
     const std::optional<Box> moov = find_child(io.get(), 0, file_size, MKBETAG('m', 'o', 'o', 'v'));
     if (!moov || find_child(io.get(), moov->body, moov->end, MKBETAG('m', 'v', 'e', 'x')))
         return std::nullopt;  // no index, or a fragmented file whose index grows as it is read
@@ -142,19 +198,18 @@ std::optional<std::vector<PacketInfo>> mp4_packets(const Source& source, const A
     if (!stbl) return std::nullopt;
     const std::optional<std::int64_t> samples = sample_count(io.get(), *stbl);
     if (!samples || *samples != entries) return std::nullopt;
-    const std::optional<CompositionOffsets> offsets = composition_offsets(io.get(), *stbl, *samples);
+    const std::optional<CompositionOffsets> offsets = composition_offsets(io.get(), *stbl, *samples, interrupter);
     if (!offsets) return std::nullopt;
 
     std::vector<PacketInfo> packets(entries);
     for (int i = 0; i < entries; ++i) {
+        if (i % kEntriesBetweenInterruptChecks == 0) interrupter.check();
         const AVIndexEntry* entry = avformat_index_get_entry(stream, i);
         PacketInfo& packet = packets[i];
         packet.dts = entry->timestamp;
         packet.pts = entry->timestamp + offsets->shift + offsets->per_sample[i];
         packet.pos = entry->pos;
         packet.size = entry->size;
-        // A file cut short lists samples it does not hold: the demuxer reads them damaged or not at all.
-        if (entry->pos < 0 || entry->pos + entry->size > file_size) return std::nullopt;
         packet.key = entry->flags & AVINDEX_KEYFRAME;
         packet.discard = entry->flags & AVINDEX_DISCARD_FRAME;
         if (i) packets[i - 1].duration = packet.dts - packets[i - 1].dts;

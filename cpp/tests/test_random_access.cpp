@@ -87,7 +87,8 @@ TEST_P(Mp4TablesOnSample, DescribeEveryPacketAsTheDemuxerReadsIt) {
     const int video = av_find_best_stream(format.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
     ASSERT_GE(video, 0);
     // The tables are read through a reader of the source of their own, not by the demuxer's name.
-    const auto from_tables = mp4_packets(*file_source(sample(GetParam())), {}, format.get(), format->streams[video]);
+    Interrupter never(nullptr, GetParam());
+    const auto from_tables = mp4_packets(*file_source(sample(GetParam())), never, format.get(), format->streams[video]);
     ASSERT_TRUE(from_tables.has_value());
 
     std::vector<PacketInfo> read;
@@ -120,7 +121,8 @@ TEST(Mp4Tables, AreOnlyForMp4AndMov) {
         const FormatContextPtr format = open_format(sample(name));
         ASSERT_TRUE(format);
         const int video = av_find_best_stream(format.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
-        EXPECT_FALSE(mp4_packets(*file_source(sample(name)), {}, format.get(), format->streams[video]).has_value()) << name;
+        Interrupter never(nullptr, name);
+        EXPECT_FALSE(mp4_packets(*file_source(sample(name)), never, format.get(), format->streams[video]).has_value()) << name;
     }
 }
 

@@ -45,6 +45,8 @@ struct DecoderOptions {
     InterruptCheck interrupted = nullptr;  // see interrupt.hpp
     bool allow_nested = false;             // see DemuxerOptions
     int max_streams = 0;                   // see DemuxerOptions
+    std::int64_t max_packets = 0;          // see DemuxerOptions
+    std::int64_t max_probe_bytes = 0;      // see DemuxerOptions
 };
 
 class Decoder {
@@ -78,6 +80,9 @@ public:
 
 private:
     void check_options() const;
+    // Throws LimitExceeded when the probe found no size for the stream because its decoder
+    // refused the picture for max_pixels (a 123-byte SVG of 16000x16000).
+    void check_probe_not_refused(const AVStream& stream) const;
     void open();
     std::unique_ptr<Frame> decode_next();  // next() without the last word on interruptions
     // Sends the next packet of our stream to the codec, or the end of input at the end.

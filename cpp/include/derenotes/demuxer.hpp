@@ -44,6 +44,13 @@ struct DemuxerOptions {
     // Files of more streams than this are refused before their streams are probed (each costs a
     // decoder and its buffers there: 999 streams in 1 MB took 1.5 GB); 0: only FFmpeg's limit.
     int max_streams = 0;
+    // Indexes of more packets than this are refused: the samples an MP4's tables list (checked
+    // before FFmpeg indexes them: 40 million in 1 KB took 1 GB there), the entries of any
+    // demuxer's index once the file is open, and the packets index_packets() reads; 0: no limit.
+    std::int64_t max_packets = 0;
+    // The bytes FFmpeg's probe of the streams may read (its probesize; the format's probe reads
+    // no more either); 0: FFmpeg's defaults.
+    std::int64_t max_probe_bytes = 0;
 };
 
 class Demuxer {
@@ -73,10 +80,21 @@ public:
 
     // The Error for an FFmpeg call's failure, of kind Io only when the operating system failed.
     Error failure(int code, const char* context) const;
+    // What FFmpeg said when its probe refused a picture for the pixel limit (the picture's size),
+    // or "" when it did not: the stream is then of unknown size.
+    const std::string& probe_refused_picture() const { return probe_refused_picture_; }
 
 private:
     void open_input();       // our reader of the source, and the format probed through it
+    // The LimitExceeded error: `what` the file has, more than `limit` (an option's name) allows.
+    Error limit_exceeded(const std::string& what, const char* limit, std::int64_t value) const;
     void check_stream_count() const;  // throws LimitExceeded past max_streams
+    // The format of the source, probed as avformat_open_input would (nullptr when none fits).
+    const AVInputFormat* probe_format();
+    // Throws LimitExceeded past max_packets: the samples an MP4's tables list, before FFmpeg reads
+    // them (`format` probed), and the entries of every stream's index once it has (no format).
+    void check_declared_packets(const AVInputFormat* format);
+    void check_indexed_packets() const;
     void read_stream_info();
     void check_ffmpeg(int ret, const char* context) const;  // throws failure() when ret < 0
     // FFmpeg's io_open while nested opens are not allowed: refuses, remembering what was asked.
@@ -96,6 +114,7 @@ private:
     Interrupter& interrupter_;
     DemuxerOptions options_;
     std::optional<std::string> refused_;  // the first resource the file asked for and was refused
+    std::string probe_refused_picture_;
     IoContextPtr io_;  // declared before format_, which uses it: closed after it
     FormatContextPtr format_;
     int stream_index_ = -1;

@@ -32,4 +32,9 @@ std::vector<Message> drain(std::size_t* dropped);
 std::string last_line();
 void clear_last_line();
 
+// FFmpeg's message when it refused a picture for a decoder's max_pixels ("Picture size 16000x16000
+// exceeds specified max pixel count ..."), logged on the calling thread since the last call, or
+// "". Caught whatever the log level: FFmpeg says in no other way why a probe found no size.
+std::string take_pixel_limit_refusal();
+
 }  // namespace derenotes::log

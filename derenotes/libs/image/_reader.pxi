@@ -6,7 +6,7 @@ _INDEX_SOURCES = {"packets": IndexSource.Packets, "decode": IndexSource.Decoding
 
 
 cdef class VideoReader:
-    """VideoReader(source, *, stream=0, threads=0, max_pixels=DEFAULT_MAX_PIXELS, format=None, width=None, height=None, sws_flags=None, index='packets', allow_nested=False, allow_network=False, max_streams=DEFAULT_MAX_STREAMS)
+    """VideoReader(source, *, stream=0, threads=0, max_pixels=DEFAULT_MAX_PIXELS, format=None, width=None, height=None, sws_flags=None, index='packets', allow_nested=False, allow_network=False, max_streams=DEFAULT_MAX_STREAMS, max_packets=DEFAULT_MAX_PACKETS, max_probe_bytes=DEFAULT_MAX_PROBE_BYTES)
 --
 
     Decodes one video stream of a file, frame by frame, in presentation order.
@@ -41,6 +41,14 @@ cdef class VideoReader:
     max_streams: files of more streams than this are refused with LimitExceededError before
         FFmpeg probes them (each probed stream costs a decoder: 999 streams in 1 MB took 1.5 GB).
         The default, 128, admits any real film; None leaves FFmpeg's own limit (1000).
+    max_packets: files whose index holds more packets than this are refused with
+        LimitExceededError: an MP4's sample tables are counted before FFmpeg indexes them (a
+        1 KB file listing 40 million samples took 2.8 GB), any other index as it is read. The
+        default, 10,000,000, admits 24 hours at 60 fps with audio (a 2-hour 4K film at 60 fps
+        has 432,000); None: no limit.
+    max_probe_bytes: the bytes FFmpeg may read to find the streams' parameters (its
+        ``probesize``; the format's probe reads no more than this either). The default,
+        5,000,000, is FFmpeg's own; None leaves FFmpeg's defaults.
     allow_nested: whether the file may make the reader open other files or URLs: the entries of
         a playlist (HLS), a manifest (DASH) or a concat list. Off by default: such a file gets
         UnsafeInputError naming what it asked for, so that an upload cannot make a server read
@@ -79,6 +87,10 @@ cdef class VideoReader:
     """The most streams a file may have (None: FFmpeg's own limit, 1000)."""
     cdef readonly object max_pixels
     """The largest frame, in pixels, the reader decodes (None: FFmpeg's own limit)."""
+    cdef readonly object max_packets
+    """The most packets a file's index may hold (None: no limit)."""
+    cdef readonly object max_probe_bytes
+    """The bytes FFmpeg may read to find the streams' parameters (None: FFmpeg's default)."""
     cdef readonly bint allow_nested
     """Whether the file may make the reader open other files or URLs (playlists, concat lists)."""
     cdef readonly bint allow_network
@@ -91,9 +103,11 @@ cdef class VideoReader:
 
     def __cinit__(self, source, *, int stream=0, int threads=0, max_pixels=DEFAULT_MAX_PIXELS, format=None,
                   width=None, height=None, sws_flags=None, index="packets", bint allow_nested=False,
-                  bint allow_network=False, max_streams=DEFAULT_MAX_STREAMS):
+                  bint allow_network=False, max_streams=DEFAULT_MAX_STREAMS, max_packets=DEFAULT_MAX_PACKETS,
+                  max_probe_bytes=DEFAULT_MAX_PROBE_BYTES):
         _indexing.check_reader_arguments(index=index, width=width, height=height, max_pixels=max_pixels,
-                                         max_streams=max_streams)
+                                         max_streams=max_streams, max_packets=max_packets,
+                                         max_probe_bytes=max_probe_bytes)
         self._index_source = _INDEX_SOURCES[index]
         self._conversion = (format or "rgb24", width, height, sws_flags or "")
         scale_flags_named(self._conversion[3].encode())  # a ValueError now, not at the first frame
@@ -104,6 +118,8 @@ cdef class VideoReader:
         self.threads = threads
         self.max_pixels = max_pixels
         self.max_streams = max_streams
+        self.max_packets = max_packets
+        self.max_probe_bytes = max_probe_bytes
         self.allow_nested = allow_nested
         self.allow_network = allow_network
         self._open()
@@ -119,6 +135,8 @@ cdef class VideoReader:
         options.threads = self.threads
         options.max_pixels = self.max_pixels or 0
         options.max_streams = self.max_streams or 0
+        options.max_packets = self.max_packets or 0
+        options.max_probe_bytes = self.max_probe_bytes or 0
         options.interrupted = _interrupted
         options.allow_nested = self.allow_nested
         return options

@@ -139,6 +139,8 @@ cdef extern from "derenotes/decoder.hpp" namespace "derenotes" nogil:
         InterruptCheck interrupted
         bool allow_nested
         int max_streams
+        int64_t max_packets
+        int64_t max_probe_bytes
 
     cdef cppclass Decoder:
         Decoder(shared_ptr[const Source] source, DecoderOptions options) except +raise_error

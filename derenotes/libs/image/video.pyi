@@ -10,10 +10,12 @@ from typing import Any, Literal, Optional, Protocol, Union, overload
 import numpy
 from typing_extensions import Buffer, disjoint_base
 
-__all__ = ["DEFAULT_MAX_PIXELS", "DEFAULT_MAX_STREAMS", "VideoFrame", "VideoReader", "get_log_level", "set_log_level"]
+__all__ = ["DEFAULT_MAX_PACKETS", "DEFAULT_MAX_PIXELS", "DEFAULT_MAX_PROBE_BYTES", "DEFAULT_MAX_STREAMS", "VideoFrame", "VideoReader", "get_log_level", "set_log_level"]
 
 DEFAULT_MAX_PIXELS: int
 DEFAULT_MAX_STREAMS: int
+DEFAULT_MAX_PACKETS: int
+DEFAULT_MAX_PROBE_BYTES: int
 
 _Path = Union[str, os.PathLike[str], os.PathLike[bytes]]
 
@@ -43,6 +45,10 @@ class VideoReader:
     @property
     def max_streams(self) -> Optional[int]: ...
     @property
+    def max_packets(self) -> Optional[int]: ...
+    @property
+    def max_probe_bytes(self) -> Optional[int]: ...
+    @property
     def allow_nested(self) -> bool: ...
     @property
     def allow_network(self) -> bool: ...
@@ -61,6 +67,8 @@ class VideoReader:
         allow_nested: bool = False,
         allow_network: bool = False,
         max_streams: Optional[int] = ...,
+        max_packets: Optional[int] = ...,
+        max_probe_bytes: Optional[int] = ...,
     ) -> VideoReader: ...
     def close(self) -> None: ...
     @property

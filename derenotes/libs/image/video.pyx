@@ -50,9 +50,9 @@ from libcpp.utility cimport move
 from libcpp.vector cimport vector
 
 from derenotes import _indexing, errors
-from derenotes._indexing import DEFAULT_MAX_PIXELS, DEFAULT_MAX_STREAMS
+from derenotes._indexing import DEFAULT_MAX_PACKETS, DEFAULT_MAX_PIXELS, DEFAULT_MAX_PROBE_BYTES, DEFAULT_MAX_STREAMS
 
-__all__ = ["DEFAULT_MAX_PIXELS", "DEFAULT_MAX_STREAMS", "VideoFrame", "VideoReader", "get_log_level", "set_log_level"]
+__all__ = ["DEFAULT_MAX_PACKETS", "DEFAULT_MAX_PIXELS", "DEFAULT_MAX_PROBE_BYTES", "DEFAULT_MAX_STREAMS", "VideoFrame", "VideoReader", "get_log_level", "set_log_level"]
 
 cdef int64_t NO_TIMESTAMP = INT64_MIN  # AV_NOPTS_VALUE
 
