@@ -139,13 +139,16 @@ def test_a_stream_of_more_packets_than_the_limit_is_refused_while_they_are_read(
         derenotes.VideoReader(long_mkv, max_packets=0)
 
 
-def test_ctrl_c_stops_the_building_of_a_long_index(long_mkv):
+@pytest.mark.parametrize("given_as", ["path", "bytes", "file object"])
+def test_ctrl_c_stops_the_building_of_a_long_index(long_mkv, given_as):
     # The child prints when it starts indexing (about 3 s of reading) and when KeyboardInterrupt
     # lands, on the monotonic clock this process shares.
     code = textwrap.dedent("""
         import signal, sys, time, derenotes
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        reader = derenotes.VideoReader(sys.argv[1])
+        path, given_as = sys.argv[1:]
+        source = {"path": path, "bytes": open(path, "rb").read(), "file object": open(path, "rb")}[given_as]
+        reader = derenotes.VideoReader(source)
         print("indexing", flush=True)
         try:
             len(reader)
@@ -153,7 +156,7 @@ def test_ctrl_c_stops_the_building_of_a_long_index(long_mkv):
         except KeyboardInterrupt:
             print("KeyboardInterrupt", time.monotonic(), flush=True)
         """)
-    child = subprocess.Popen([sys.executable, "-c", code, str(long_mkv)], stdout=subprocess.PIPE,
+    child = subprocess.Popen([sys.executable, "-c", code, str(long_mkv), given_as], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, cwd=TESTS.parent)
     try:
         assert child.stdout.readline().strip() == "indexing", child.stderr.read()

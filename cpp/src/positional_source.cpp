@@ -16,14 +16,18 @@ namespace {
 // into Python makes few of them (a 1080p H.264 stream takes a few hundred per second).
 constexpr int kIoBufferSize = 256 * 1024;
 
-// One reader of a PositionalSource: where it is.
+// One reader of a PositionalSource: where it is, and whom to ask whether to stop.
 struct Cursor {
     const PositionalSource* source;
+    AVIOInterruptCB interrupt;
     std::int64_t position = 0;
 };
 
 int read_packet(void* opaque, std::uint8_t* buffer, int size) {
     auto* cursor = static_cast<Cursor*>(opaque);
+    // FFmpeg asks the interrupt callback only in its own protocols' reads: ask it here, so that
+    // Ctrl-C and cancelling reach a demuxer that reads a long way through memory.
+    if (cursor->interrupt.callback && cursor->interrupt.callback(cursor->interrupt.opaque)) return AVERROR_EXIT;
     const int read = cursor->source->read_at(cursor->position, buffer, size);
     if (read < 0) return read;
     if (read == 0) return AVERROR_EOF;
@@ -124,11 +128,11 @@ const std::string& PositionalSource::url() const {
     return kNoUrl;
 }
 
-IoContextPtr PositionalSource::open_io(const AVIOInterruptCB&) const {
+IoContextPtr PositionalSource::open_io(const AVIOInterruptCB& interrupt) const {
     if (!seekable() && opened_.exchange(true))
         throw Error(AVERROR(ESPIPE), name(), "the source cannot seek, so it can be read only once, from start to end",
                     ErrorKind::NotSeekable);
-    auto cursor = std::make_unique<Cursor>(Cursor{this});
+    auto cursor = std::make_unique<Cursor>(Cursor{this, interrupt});
     auto* buffer = static_cast<unsigned char*>(av_malloc(kIoBufferSize));
     if (!buffer) throw std::bad_alloc();
     AVIOContext* io = avio_alloc_context(buffer, kIoBufferSize, 0, cursor.get(), &read_packet,
