@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
 """Decode benchmarks side by side: a C++ reference loop over libavcodec, derenotes, PyAV,
 OpenCV, torchcodec and decord (where they install), plus derenotes' memory and GIL checks,
-random access: frames by number against a C++ program that seeks and decodes forward, and
-conversion to rgb24 against the C++ loop converting with libswscale.
+random access: frames by number against a C++ program that seeks and decodes forward,
+conversion to rgb24 against the C++ loop converting with libswscale, and sources other than a
+path (bytes, io.BytesIO, open(path, "rb")) against the same file by path.
 
     python bench/bench.py            # full run: writes bench/RESULTS.md and bench/results.png
     python bench/bench.py --quick --out DIR   # seconds-long smoke run, writes into DIR
     python bench/bench.py --only random-access --out DIR   # that part alone, written into DIR
     python bench/bench.py --only conversion --out DIR      # likewise
+    python bench/bench.py --only sources --out DIR         # likewise
 
 Every method runs in its own process (bench/run_method.py, bench/random_access.py) and is timed from opening the file
-to its last frame. Rounds are interleaved (A B C A B C ...) because this machine is noisy: the
+to its last frame; the memory, thread and source experiments (bench/memory.py, two_threads.py, sources.py) each
+run in one process of their own. Rounds are interleaved (A B C A B C ...) because this machine is noisy: the
 medians and the paired ratios (per round, against the C++ loop with the same threading) from
 one run are the figures that count.
 
@@ -26,7 +29,8 @@ import sys
 from measure import measure_decoding, measure_random_access, python_experiment, summarize
 from plan import (BENCH, CONVERSION_METHODS, DECODE_METHODS, FULL_CLIPS, QUICK_CLIPS, RANDOM_METHODS, REFERENCE_1T,
                   REFERENCE_AUTO, ROLES, build_reference, make_clips)
-from report import conversion_targets, decode_targets, random_access_targets, write_chart, write_report
+from report import (conversion_targets, decode_targets, random_access_targets, sources_targets, write_chart,
+                    write_report)
 
 
 def main():
@@ -34,8 +38,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="tiny clips, one round: a smoke test")
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--out", type=pathlib.Path, default=None, help="where RESULTS.md and the chart go")
-    parser.add_argument("--only", choices=["random-access", "conversion"], help="only this part (needs --out, so "
-                        "that a partial run does not replace bench/RESULTS.md)")
+    parser.add_argument("--only", choices=["random-access", "conversion", "sources"], help="only this part (needs "
+                        "--out, so that a partial run does not replace bench/RESULTS.md)")
     parser.add_argument("--clip", action="append", help="only time these clips (names in bench/out, or paths) and "
                         "print the table; "
                         "no report, memory or thread checks")
@@ -51,7 +55,8 @@ def main():
     role = {name: pair[1 if args.quick else 0] for name, pair in ROLES.items()}
 
     if args.only:
-        needed = (role["random"], role["long"]) if args.only == "random-access" else (role["conversion"],)
+        needed = {"random-access": (role["random"], role["long"]), "conversion": (role["conversion"],),
+                  "sources": (role["h264"],)}[args.only]
         clips = {name: made for name, made in clips.items() if name in needed}
     make_clips(clips, work)
     reference = build_reference("reference_decode", work)
@@ -67,7 +72,7 @@ def main():
                 print(f"  {method:28s} {median * 1000:9.1f} ms {fps:9.0f} fps  medians {ratio:.2f}x  "
                       f"paired {paired:.2f}x{steady_text}")
         return
-    decoding, memory, threads, random_access, conversion, targets = {}, None, None, None, {}, []
+    decoding, memory, threads, random_access, conversion, sources, targets = {}, None, None, None, {}, None, []
     if not args.only:
         print(f"decoding {len(table_clips)} clips with {len(DECODE_METHODS)} methods", flush=True)
         decoding = measure_decoding(table_clips, work, reference, rounds, DECODE_METHODS)
@@ -84,16 +89,20 @@ def main():
         print(f"conversion to rgb24 with {len(CONVERSION_METHODS)} methods", flush=True)
         conversion = measure_decoding([role["conversion"]], work, reference, rounds, CONVERSION_METHODS)
         targets += conversion_targets(conversion)
+    if args.only in (None, "sources"):
+        print("sources: path, bytes, io.BytesIO, open(path, 'rb'); two BytesIO readers in two threads", flush=True)
+        sources = python_experiment("sources.py", work / role["h264"], rounds)
+        targets += sources_targets(sources)
 
     chart = report_dir / "results.png"
     chart_written = bool(decoding) and write_chart(chart, decoding)
     command = f"`python bench/bench.py {' '.join(sys.argv[1:])}`" if sys.argv[1:] else \
         "`make bench` (`python bench/bench.py`)"
     write_report(report_dir, command, rounds, targets, decoding, memory, threads, random_access, conversion,
-                 chart.name if chart_written else None)
+                 sources, chart.name if chart_written else None)
     (report_dir / "results.json").write_text(json.dumps(
         {"decoding": decoding, "memory": memory, "threads": threads, "random_access": random_access,
-         "conversion": conversion,
+         "conversion": conversion, "sources": sources,
          "targets": [{"target": t, "measured": m, "met": ok} for t, m, ok in targets]}, indent=2) + "\n")
 
     print("\nTargets:")

@@ -127,6 +127,26 @@ def conversion_targets(conversion):
     return targets
 
 
+def sources_targets(sources):
+    """[(target, measured text, met)] from bench/sources.py: speeds paired per round with the same
+    file by path; the file-object target holds for both file objects measured."""
+    speed, medians = sources["speed_vs_path"], sources["speed_vs_path_medians"]
+
+    def text(method):
+        return f"{speed[method]:.2f}x (paired; medians {medians[method]:.2f}x)"
+
+    two = sources["two_readers"]
+    file_objects = ("open(path, 'rb')", "io.BytesIO")
+    return [
+        ("14. bytes >= 0.97x path", text("bytes"), speed["bytes"] >= 0.97),
+        ("14. file object >= 0.95x path", "; ".join(f"{m} {text(m)}" for m in file_objects),
+         all(speed[m] >= 0.95 for m in file_objects)),
+        ("14. two BytesIO readers in two threads >= 1.8x",
+         f"{two['speedup']:.2f}x (paired; two paths in the same rounds: {two['path_speedup']:.2f}x)",
+         two["speedup"] >= 1.8),
+    ]
+
+
 def versions():
     found = {"FFmpeg libraries (derenotes, C++ loop)": " ".join(
         f"{lib} {subprocess.run(['pkg-config', '--modversion', lib], capture_output=True, text=True).stdout.strip()}"
@@ -149,10 +169,10 @@ def machine():
     return f"{os.cpu_count()} CPUs ({model}), {memory_kb / 2**20:.0f} GiB, Python {platform.python_version()}"
 
 
-def write_report(out_dir, command, rounds, targets, decoding, memory, threads, random_access, conversion,
+def write_report(out_dir, command, rounds, targets, decoding, memory, threads, random_access, conversion, sources,
                  chart_name):
     """RESULTS.md: the targets, then each part measured (decoding and conversion are empty, memory,
-    threads and random_access None, when that part did not run)."""
+    threads, random_access and sources None, when that part did not run)."""
     lines = [
         "# Decode benchmarks", "",
         f"Made by {command} on {datetime.date.today().isoformat()}. "
@@ -178,6 +198,8 @@ def write_report(out_dir, command, rounds, targets, decoding, memory, threads, r
         lines += method_table(result)
     if random_access:
         lines += random_access_report(random_access)
+    if sources:
+        lines += sources_report(sources)
     if memory and threads:
         lines += ["", "## Memory and threads", "", "```", json.dumps({"memory": memory, "threads": threads}, indent=2),
                   "```"]
@@ -232,6 +254,38 @@ def random_access_report(random_access):
         decoded = middle[0]["decoded"]
         lines.append(f"\nThe middle frame, {middle[0]['frame_count'] // 2} of {middle[0]['frame_count']}: "
                      f"the C++ program decodes {decoded} frame{'s' if decoded != 1 else ''} to get it.")
+    return lines
+
+
+def sources_report(sources):
+    """The lines of the section on sources other than a path (a bench/sources.py result)."""
+    frames = next(iter(sources["frames"].values()), 0)
+    lines = [
+        "", f"## Sources: {sources['clip']} ({frames} frames, {sources['bytes'] / 1e6:.3g} MB)", "",
+        "The same file decoded whole (default threads, `np.asarray` on each plane) by path, from its bytes in "
+        "memory (read once before any timing), from an `io.BytesIO` and from `open(path, \"rb\")` (read through "
+        "Python read()/seek() calls), all in one process (bench/sources.py), in interleaved rounds after an "
+        "untimed one. Speed vs path: per round, the time by path over this source's (> 1 is faster); paired is "
+        "the median of those.", "",
+        "| source | median ms | frames/s | speed vs path (medians) | speed vs path (paired) |",
+        "| --- | ---: | ---: | ---: | ---: |"]
+    for method, times in sources["times"].items():
+        median = statistics.median(times)
+        vs_medians = sources["speed_vs_path_medians"].get(method)
+        vs_paired = sources["speed_vs_path"].get(method)
+        lines.append(f"| {method} | {median * 1000:.1f} | {sources['frames'][method] / median:.0f} | "
+                     f"{'' if vs_medians is None else f'{vs_medians:.2f}x'} | "
+                     f"{'' if vs_paired is None else f'{vs_paired:.2f}x'} |")
+    if len(set(sources["frames"].values())) > 1:
+        lines.append(f"\nFrame counts differ: {sources['frames']}")
+    two = sources["two_readers"]
+    median = two["median_s"]
+    lines += ["", "Two readers (threads=1 each) in two Python threads against the same two one after the other, in "
+              "the same rounds for two `io.BytesIO` objects and for two paths (the machine's ceiling at the time): "
+              f"BytesIO {median['BytesIO sequential'] * 1000:.0f} ms one after the other, "
+              f"{median['BytesIO threads'] * 1000:.0f} ms in two threads, {two['speedup']:.2f}x (paired); paths "
+              f"{median['path sequential'] * 1000:.0f} ms and {median['path threads'] * 1000:.0f} ms, "
+              f"{two['path_speedup']:.2f}x."]
     return lines
 
 

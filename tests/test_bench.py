@@ -41,8 +41,15 @@ def test_quick_benchmark_runs_and_reports(tmp_path):
         assert conversion["times"][method] and all(t > 0 for t in conversion["times"][method])
     frames = {conversion["frames"][m] for m in ("C++ loop auto threads", "derenotes decode-only", *converting)}
     assert len(frames) == 1 and frames.pop() > 0
-    assert [t["target"][:2] for t in report["targets"]] == ["1.", "1.", "1.", "1.", "2.", "3.", "3.", "4.",
-                                                            "5.", "5.", "5.", "5.", "6.", "6."]
+    sources = report["sources"]
+    for method in ("path", "bytes", "io.BytesIO", "open(path, 'rb')"):
+        assert sources["times"][method] and all(t > 0 for t in sources["times"][method])
+    assert len(set(sources["frames"].values())) == 1 and sources["frames"]["path"] > 0  # every source, every frame
+    assert sources["two_readers"]["speedup"] > 0 and sources["two_readers"]["path_speedup"] > 0
+    assert [t["target"][:3] for t in report["targets"]] == ["1. ", "1. ", "1. ", "1. ", "2. ", "3. ", "3. ", "4. ",
+                                                            "5. ", "5. ", "5. ", "5. ", "6. ", "6. ",
+                                                            "14.", "14.", "14."]
     results_md = (tmp_path / "RESULTS.md").read_text()
     assert "| target | measured | met |" in results_md
+    assert "## Sources: " in results_md
     assert "Targets:" in result.stdout
