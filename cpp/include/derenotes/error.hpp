@@ -19,6 +19,8 @@ enum class ErrorKind {
     Interrupted,      // the user asked to stop (the interrupt check said so)
     OutOfRange,       // no such frame: the stream has fewer
     Refused,          // the file asks for something a reader does not do unless allowed (open another resource)
+    Cancelled,        // another thread cancelled the work (closed the reader)
+    TimedOut,         // nothing arrived within the timeout the user set (connecting, reading, waiting)
     Other,
 };
 
