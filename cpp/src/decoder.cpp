@@ -49,12 +49,18 @@ StreamInfo describe_stream(const AVFormatContext* format, const AVStream& stream
     return info;
 }
 
+// 0 for no timeout (and for values check_options() refuses); a century for anything longer.
+std::int64_t seconds_to_ns(double seconds) {
+    if (!(seconds > 0)) return 0;
+    return seconds < 3e9 ? static_cast<std::int64_t>(seconds * 1e9) : std::int64_t{3'000'000'000} * 1'000'000'000;
+}
+
 }  // namespace
 
 Decoder::Decoder(std::shared_ptr<const Source> source, DecoderOptions options)
     : source_(std::move(source)),
       options_(options),
-      interrupter_(options.interrupted, name_of(source_)),
+      interrupter_(InterruptOptions{options.interrupted, options.cancel, seconds_to_ns(options.timeout)}, name_of(source_)),
       packet_(av_packet_alloc()) {
     if (!packet_) throw std::bad_alloc();
     check_options();
@@ -67,11 +73,16 @@ void Decoder::check_options() const {
     if (options_.video_stream < 0) throw Error(AVERROR_STREAM_NOT_FOUND, name, "stream must be >= 0");
     if (options_.threads < 0) throw Error(AVERROR(EINVAL), name, "threads must be >= 0");
     if (options_.max_pixels < 0) throw Error(AVERROR(EINVAL), name, "max_pixels must be >= 0");
+    if (!(options_.timeout >= 0)) throw Error(AVERROR(EINVAL), name, "timeout must be >= 0");
+    if (options_.max_nested_opens < 0) throw Error(AVERROR(EINVAL), name, "max_nested_opens must be >= 0");
 }
 
 void Decoder::open() {
     log::clear_last_line();
-    demuxer_ = std::make_unique<Demuxer>(source_, interrupter_, DemuxerOptions{options_.allow_nested, options_.max_pixels, options_.max_streams});
+    DemuxerOptions demuxer_options{options_.allow_nested, options_.max_pixels, options_.max_streams};
+    demuxer_options.max_nested_opens = options_.max_nested_opens;
+    demuxer_options.io_timeout_us = seconds_to_ns(options_.timeout) / 1000;
+    demuxer_ = std::make_unique<Demuxer>(source_, interrupter_, demuxer_options);
     const AVStream& stream = demuxer_->choose(AVMEDIA_TYPE_VIDEO, options_.video_stream);
     codec_ = std::make_unique<StreamDecoder>(stream, CodecOptions{options_.threads, options_.max_pixels}, source_->name());
     info_ = describe_stream(demuxer_->format(), stream, codec_->codec());
