@@ -8,12 +8,14 @@
 import logging
 
 from derenotes.errors import (
+    CancelledError,
     DecodeError,
     DerenotesError,
     FrameNotFoundError,
     LimitExceededError,
     OpenError,
     StreamNotFoundError,
+    TimeoutError,
     UnsafeInputError,
     UnsupportedCodecError,
 )
@@ -35,6 +37,8 @@ __all__ = [
     "UnsafeInputError",
     "StreamNotFoundError",
     "OpenError",
+    "TimeoutError",
+    "CancelledError",
     "set_log_level",
     "get_log_level",
 ]

@@ -9,10 +9,12 @@ from derenotes.errors import FrameNotFoundError
 
 DEFAULT_MAX_PIXELS = 8192 * 8192
 DEFAULT_MAX_STREAMS = 128
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_NESTED_OPENS = 1000
 INDEX_CHOICES = ("packets", "decode")
 
 
-def check_reader_arguments(*, index, width, height, max_pixels, max_streams):
+def check_reader_arguments(*, index, width, height, max_pixels, max_streams, timeout, max_nested_opens):
     """Raises ValueError for VideoReader arguments that can never work, before anything is opened."""
     if index not in INDEX_CHOICES:
         raise ValueError(f"index must be 'packets' or 'decode', not {index!r}")
@@ -22,6 +24,10 @@ def check_reader_arguments(*, index, width, height, max_pixels, max_streams):
         raise ValueError(f"max_pixels must be positive or None, not {max_pixels!r}")
     if max_streams is not None and not 0 < max_streams < 2**31:
         raise ValueError(f"max_streams must be positive or None, not {max_streams!r}")
+    if timeout is not None and not 0 < timeout < float("inf"):
+        raise ValueError(f"timeout must be positive seconds or None, not {timeout!r}")
+    if max_nested_opens is not None and not 0 < max_nested_opens < 2**31:
+        raise ValueError(f"max_nested_opens must be positive or None, not {max_nested_opens!r}")
 
 
 def frame_number(index, count, name):

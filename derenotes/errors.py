@@ -49,6 +49,17 @@ class UnsafeInputError(DecodeError):
     ``VideoReader(allow_nested=True)`` follows such files, for files you trust."""
 
 
+class TimeoutError(DerenotesError, builtins.TimeoutError):
+    """Nothing arrived for longer than ``VideoReader(timeout=...)`` seconds: a URL that does not
+    connect or answer, a stream whose writer stalls, a live playlist that is not reloaded. The
+    message names the timeout; raise it, or pass None to wait forever."""
+
+
+class CancelledError(DerenotesError):
+    """The call was stopped because another thread closed the reader (``reader.close()``)
+    while it was in progress. The reader is closed: open a new one to read again."""
+
+
 class OpenError(DerenotesError, OSError):
     """An operating-system error while opening or reading the file; ``errno`` is set."""
 

@@ -74,7 +74,8 @@ def test_inspect_signature_works(function):
 def test_the_reader_signature_is_the_real_one():
     parameters = inspect.signature(derenotes.VideoReader).parameters
     assert list(parameters) == ["path", "stream", "threads", "max_pixels", "format", "width", "height",
-                                "sws_flags", "index", "allow_nested", "allow_network", "max_streams"]
+                                "sws_flags", "index", "allow_nested", "allow_network", "max_streams", "timeout",
+                                "max_nested_opens"]
     assert parameters["max_pixels"].default == 8192 * 8192
     assert parameters["index"].default == "packets"
 

@@ -22,6 +22,8 @@ cdef extern from "derenotes/error.hpp" namespace "derenotes" nogil:
         Interrupted
         OutOfRange
         Refused
+        Cancelled
+        TimedOut
         Other
 
     cdef cppclass ErrorInfo:
@@ -98,7 +100,13 @@ cdef extern from "derenotes/source.hpp" namespace "derenotes" nogil:
         const string& name()
 
     # A file (or URL) by its path; opened by each reader of it, when it reads.
-    shared_ptr[const Source] file_source(string path, bool urls_allowed) except +raise_error
+    shared_ptr[const Source] file_source(string path, bool urls_allowed, int64_t url_timeout_us) except +raise_error
+
+
+cdef extern from "derenotes/interrupt.hpp" namespace "derenotes" nogil:
+    cdef cppclass CancelFlag:
+        void cancel()
+        bool cancelled()
 
 
 cdef extern from "derenotes/decoder.hpp" namespace "derenotes" nogil:
@@ -123,6 +131,9 @@ cdef extern from "derenotes/decoder.hpp" namespace "derenotes" nogil:
         InterruptCheck interrupted
         bool allow_nested
         int max_streams
+        shared_ptr[CancelFlag] cancel  # shared_ptr<const CancelFlag> in C++
+        double timeout
+        int max_nested_opens
 
     cdef cppclass Decoder:
         Decoder(shared_ptr[const Source] source, DecoderOptions options) except +raise_error

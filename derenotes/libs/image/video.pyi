@@ -10,10 +10,12 @@ from typing import Any, Literal, Optional, Union, overload
 import numpy
 from typing_extensions import disjoint_base
 
-__all__ = ["DEFAULT_MAX_PIXELS", "DEFAULT_MAX_STREAMS", "VideoFrame", "VideoReader", "get_log_level", "set_log_level"]
+__all__ = ["DEFAULT_MAX_NESTED_OPENS", "DEFAULT_MAX_PIXELS", "DEFAULT_MAX_STREAMS", "DEFAULT_TIMEOUT", "VideoFrame", "VideoReader", "get_log_level", "set_log_level"]
 
 DEFAULT_MAX_PIXELS: int
 DEFAULT_MAX_STREAMS: int
+DEFAULT_TIMEOUT: float
+DEFAULT_MAX_NESTED_OPENS: int
 
 _Path = Union[str, bytes, os.PathLike[str], os.PathLike[bytes]]
 # What to_ndarray and get_frames(format=) return: one array, or a tuple of one per plane shape.
@@ -38,6 +40,10 @@ class VideoReader:
     def allow_nested(self) -> bool: ...
     @property
     def allow_network(self) -> bool: ...
+    @property
+    def timeout(self) -> Optional[float]: ...
+    @property
+    def max_nested_opens(self) -> Optional[int]: ...
     def __new__(
         cls,
         path: _Path,
@@ -53,6 +59,8 @@ class VideoReader:
         allow_nested: bool = False,
         allow_network: bool = False,
         max_streams: Optional[int] = ...,
+        timeout: Optional[float] = ...,
+        max_nested_opens: Optional[int] = ...,
     ) -> VideoReader: ...
     def close(self) -> None: ...
     @property
