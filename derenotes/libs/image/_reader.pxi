@@ -105,7 +105,8 @@ cdef class VideoReader:
         self._conversion = (format or "rgb24", width, height, sws_flags or "")
         scale_flags_named(self._conversion[3].encode())  # a ValueError now, not at the first frame
         self.path = os.fspath(path)
-        self._source = file_source(os.fsencode(self.path), allow_network, <int64_t>((timeout or 0) * 1e6))
+        # (FFmpeg's URL timeouts are microseconds in an int64: anything past 30 years is forever.)
+        self._source = file_source(os.fsencode(self.path), allow_network, <int64_t>(min(timeout or 0, 1e9) * 1e6))
         self._cancel = make_shared[CancelFlag]()
         self.stream = stream
         self.threads = threads
