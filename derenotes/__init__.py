@@ -8,6 +8,7 @@
 import logging
 
 from derenotes.errors import (
+    CancelledError,
     DecodeError,
     DerenotesError,
     FrameNotFoundError,
@@ -15,6 +16,7 @@ from derenotes.errors import (
     NotSeekableError,
     OpenError,
     StreamNotFoundError,
+    TimeoutError,
     UnsafeInputError,
     UnsupportedCodecError,
 )
@@ -37,6 +39,8 @@ __all__ = [
     "UnsafeInputError",
     "StreamNotFoundError",
     "OpenError",
+    "TimeoutError",
+    "CancelledError",
     "set_log_level",
     "get_log_level",
 ]

@@ -15,10 +15,13 @@ DEFAULT_MAX_STREAMS = 128
 DEFAULT_MAX_PACKETS = 10_000_000
 # FFmpeg's own probesize.
 DEFAULT_MAX_PROBE_BYTES = 5_000_000
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_NESTED_OPENS = 1000
 INDEX_CHOICES = ("packets", "decode")
 
 
-def check_reader_arguments(*, index, width, height, max_pixels, max_streams, max_packets, max_probe_bytes):
+def check_reader_arguments(*, index, width, height, max_pixels, max_streams, max_packets, max_probe_bytes, timeout,
+                           max_nested_opens):
     """Raises ValueError for VideoReader arguments that can never work, before anything is opened."""
     if index not in INDEX_CHOICES:
         raise ValueError(f"index must be 'packets' or 'decode', not {index!r}")
@@ -32,6 +35,10 @@ def check_reader_arguments(*, index, width, height, max_pixels, max_streams, max
         raise ValueError(f"max_packets must be positive or None, not {max_packets!r}")
     if max_probe_bytes is not None and not 32 <= max_probe_bytes < 2**63:
         raise ValueError(f"max_probe_bytes must be at least 32 (FFmpeg's least) or None, not {max_probe_bytes!r}")
+    if timeout is not None and not 0 < timeout < float("inf"):
+        raise ValueError(f"timeout must be positive seconds or None, not {timeout!r}")
+    if max_nested_opens is not None and not 0 < max_nested_opens < 2**31:
+        raise ValueError(f"max_nested_opens must be positive or None, not {max_nested_opens!r}")
 
 
 def is_description(name):

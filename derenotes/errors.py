@@ -57,6 +57,17 @@ class NotSeekableError(DerenotesError, io.UnsupportedOperation):
     the reader bytes, a path or a seekable file for random access."""
 
 
+class TimeoutError(DerenotesError, builtins.TimeoutError):
+    """Nothing arrived for longer than ``VideoReader(timeout=...)`` seconds: a URL that does not
+    connect or answer, a stream whose writer stalls, a live playlist that is not reloaded. The
+    message names the timeout; raise it, or pass None to wait forever."""
+
+
+class CancelledError(DerenotesError):
+    """The call was stopped because another thread closed the reader (``reader.close()``)
+    while it was in progress. The reader is closed: open a new one to read again."""
+
+
 class OpenError(DerenotesError, OSError):
     """An operating-system error while opening or reading the file; ``errno`` is set."""
 

@@ -314,3 +314,19 @@ def test_the_limits_hold_for_bytes_and_file_objects(tmp_path):
     for source in (hostile, io.BytesIO(hostile)):
         with pytest.raises(derenotes.LimitExceededError, match="40000000 packets.*max_packets"):
             derenotes.VideoReader(source)
+
+
+def test_a_fifo_by_its_path_is_a_stream_too(tmp_path):
+    import os
+
+    fifo = tmp_path / "clip.fifo"
+    os.mkfifo(fifo)
+    writer = subprocess.Popen(["sh", "-c", f"cat {SAMPLES / 'h264.ts'} > {fifo}"])
+    try:
+        with derenotes.VideoReader(fifo) as reader:
+            assert [frame_bytes(frame) for frame in reader] == expected_frames("h264.ts")
+            with pytest.raises(derenotes.NotSeekableError, match="random access"):
+                len(reader)
+    finally:
+        writer.kill()
+        writer.wait()

@@ -49,12 +49,18 @@ StreamInfo describe_stream(const AVFormatContext* format, const AVStream& stream
     return info;
 }
 
+// 0 for no timeout (and for values check_options() refuses); a century for anything longer.
+std::int64_t seconds_to_ns(double seconds) {
+    if (!(seconds > 0)) return 0;
+    return seconds < 3e9 ? static_cast<std::int64_t>(seconds * 1e9) : std::int64_t{3'000'000'000} * 1'000'000'000;
+}
+
 }  // namespace
 
 Decoder::Decoder(std::shared_ptr<const Source> source, DecoderOptions options)
     : source_(std::move(source)),
       options_(options),
-      interrupter_(options.interrupted, name_of(source_)),
+      interrupter_(InterruptOptions{options.interrupted, options.cancel, seconds_to_ns(options.timeout)}, name_of(source_)),
       packet_(av_packet_alloc()) {
     if (!packet_) throw std::bad_alloc();
     check_options();
@@ -69,6 +75,8 @@ void Decoder::check_options() const {
     if (options_.max_pixels < 0) throw Error(AVERROR(EINVAL), name, "max_pixels must be >= 0");
     if (options_.max_packets < 0) throw Error(AVERROR(EINVAL), name, "max_packets must be >= 0");
     if (options_.max_probe_bytes < 0) throw Error(AVERROR(EINVAL), name, "max_probe_bytes must be >= 0");
+    if (!(options_.timeout >= 0)) throw Error(AVERROR(EINVAL), name, "timeout must be >= 0");
+    if (options_.max_nested_opens < 0) throw Error(AVERROR(EINVAL), name, "max_nested_opens must be >= 0");
 }
 
 void Decoder::check_probe_not_refused(const AVStream& stream) const {
@@ -83,10 +91,11 @@ void Decoder::check_probe_not_refused(const AVStream& stream) const {
 
 void Decoder::open() {
     log::clear_last_line();
-    demuxer_ = std::make_unique<Demuxer>(
-        source_, interrupter_,
-        DemuxerOptions{options_.allow_nested, options_.max_pixels, options_.max_streams, options_.max_packets,
-                       options_.max_probe_bytes});
+    DemuxerOptions demuxer_options{options_.allow_nested, options_.max_pixels, options_.max_streams,
+                                   options_.max_packets, options_.max_probe_bytes};
+    demuxer_options.max_nested_opens = options_.max_nested_opens;
+    demuxer_options.io_timeout_us = seconds_to_ns(options_.timeout) / 1000;
+    demuxer_ = std::make_unique<Demuxer>(source_, interrupter_, demuxer_options);
     const AVStream& stream = demuxer_->choose(AVMEDIA_TYPE_VIDEO, options_.video_stream);
     check_probe_not_refused(stream);
     codec_ = std::make_unique<StreamDecoder>(stream, CodecOptions{options_.threads, options_.max_pixels}, source_->name());

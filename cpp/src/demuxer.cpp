@@ -25,6 +25,18 @@ bool lists_other_resources(const AVInputFormat* format) {
     return name == "hls" || name == "dash" || name == "concat" || name == "imf";
 }
 
+// FFmpeg's own io_open, which every new AVFormatContext starts with.
+decltype(AVFormatContext::io_open) ffmpeg_io_open() {
+    static const auto opener = [] {
+        AVFormatContext* format = avformat_alloc_context();
+        if (!format) throw std::bad_alloc();
+        const auto io_open = format->io_open;
+        avformat_free_context(format);
+        return io_open;
+    }();
+    return opener;
+}
+
 }  // namespace
 
 PacketInfo describe_packet(const AVPacket* packet) {
@@ -55,6 +67,8 @@ Error Demuxer::limit_exceeded(const std::string& what, const char* limit, std::i
                  what + ", more than " + limit + " = " + std::to_string(value) + " (raise " + limit + " to read it)",
                  ErrorKind::LimitExceeded);
 }
+
+Demuxer::~Demuxer() { interrupter_.watch_reads(nullptr); }  // io_ goes with us
 
 void Demuxer::check_stream_count() const {
     if (options_.max_streams <= 0 || format_->nb_streams <= static_cast<unsigned>(options_.max_streams)) return;
@@ -98,6 +112,28 @@ int Demuxer::refuse_nested_open(AVFormatContext* format, AVIOContext**, const ch
     return AVERROR(EPERM);
 }
 
+int Demuxer::counted_nested_open(AVFormatContext* format, AVIOContext** io, const char* url, int flags,
+                                 AVDictionary** options) {
+    // A nested demuxer that copied our opener has no opaque: it opens uncounted.
+    if (auto* self = static_cast<Demuxer*>(format->opaque)) {
+        if (self->interrupter_.should_stop()) return AVERROR_EXIT;  // HLS opens in loops that ask nothing else
+        const int limit = self->options_.max_nested_opens;
+        if (limit > 0 && ++self->nested_opens_in_step_ > limit) {
+            if (!self->opened_too_many_) self->opened_too_many_ = url ? url : "";
+            return AVERROR(EPERM);
+        }
+        self->interrupter_.made_progress();
+        const std::int64_t timeout = self->options_.io_timeout_us;
+        if (options && timeout > 0) {
+            av_dict_set_int(options, "rw_timeout", timeout, AV_DICT_DONT_OVERWRITE);  // every protocol's reads
+            av_dict_set_int(options, "timeout", timeout, AV_DICT_DONT_OVERWRITE);     // TCP's connect and reads
+        }
+    }
+    return ffmpeg_io_open()(format, io, url, flags, options);
+}
+
+void Demuxer::start_step() { nested_opens_in_step_ = 0; }
+
 Error Demuxer::refusal(const std::string& what) const {
     return Error(AVERROR(EPERM), source_->name(),
                  what + ": a reader reads only the source it was given unless nested opens are allowed",
@@ -118,6 +154,12 @@ void Demuxer::check_not_a_list_of_files(const AVInputFormat* format) {
 }
 
 void Demuxer::check_not_refused() const {
+    if (opened_too_many_)
+        throw Error(AVERROR(ERANGE), source_->name(),
+                    "the file made the reader open more than max_nested_opens = " +
+                        std::to_string(options_.max_nested_opens) + " other resources in one step (the last '" +
+                        *opened_too_many_ + "'): a playlist that names itself? (raise max_nested_opens to read it)",
+                    ErrorKind::LimitExceeded);
     if (refused_)
         throw refusal("the file asks to open another resource ('" + *refused_ +
                       "'): it is a playlist, manifest or list of files");
@@ -143,7 +185,9 @@ void Demuxer::open_input() {
     // We open the input ourselves, so that we can tell the operating system's failures (recorded
     // in our AVIOContext) from a demuxer's (see failure()).
     const AVIOInterruptCB interrupt = interrupter_.callback();
+    start_step();
     io_ = source_->open_io(interrupt);
+    interrupter_.watch_reads(io_.get());
     format_.reset(avformat_alloc_context());
     if (!format_) throw std::bad_alloc();
     format_->pb = io_.get();
@@ -154,6 +198,9 @@ void Demuxer::open_input() {
         format_->io_open = &Demuxer::refuse_nested_open;
         // Nested demuxers (concat's) open with the whitelist they inherit: no protocol at all.
         check_ffmpeg(av_opt_set(format_.get(), "protocol_whitelist", kNoProtocol, 0), "cannot set up the demuxer");
+    } else {
+        format_->opaque = this;
+        format_->io_open = &Demuxer::counted_nested_open;
     }
     if (options_.max_probe_bytes > 0) {
         // probesize bounds the probe of the streams; the format's probe reads up to 1 MiB of its own.
@@ -216,18 +263,21 @@ const AVStream& Demuxer::choose(AVMediaType type, int number) {
 
 bool Demuxer::read(AVPacket* packet) {
     for (;;) {
+        start_step();
         const int read = av_read_frame(format_.get(), packet);
         check_not_refused();
         // A demuxer takes a failed read for the end of the file: it is not the end.
         if (read == AVERROR_EOF && io_->error < 0 && io_->error != AVERROR_EOF) throw failure(io_->error, "cannot read the file");
         if (read == AVERROR_EOF) return false;
         if (read < 0) throw failure(read, "cannot read the file");
+        interrupter_.made_progress();
         if (packet->stream_index == stream_index_) return true;
         av_packet_unref(packet);
     }
 }
 
 void Demuxer::seek(std::int64_t time) {
+    start_step();
     check_ffmpeg(av_seek_frame(format_.get(), stream_index_, time, AVSEEK_FLAG_BACKWARD), "cannot seek");
 }
 

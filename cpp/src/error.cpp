@@ -28,6 +28,7 @@ ErrorKind kind_of(int code) {
         case AVERROR(ENOMEM): return ErrorKind::OutOfMemory;
         case AVERROR(EINVAL): return ErrorKind::InvalidData;
         case AVERROR_EXIT: return ErrorKind::Interrupted;
+        case AVERROR(ETIMEDOUT): return ErrorKind::TimedOut;
         default: break;
     }
     return errno_of(code) ? ErrorKind::Io : ErrorKind::InvalidData;

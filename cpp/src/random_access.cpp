@@ -87,7 +87,7 @@ const FrameIndex& RandomAccess::index() {
         try {
             build_index();
         } catch (const Error& error) {
-            if (error.kind() == ErrorKind::Interrupted) forget_decoder();
+            if (stopped_by_interrupter(error.kind())) forget_decoder();
             throw;
         }
     }
@@ -146,7 +146,7 @@ std::unique_ptr<Frame> RandomAccess::frame(std::int64_t number) {
     try {
         return find(number);
     } catch (const Error& error) {
-        if (error.kind() == ErrorKind::Interrupted) forget_decoder();
+        if (stopped_by_interrupter(error.kind())) forget_decoder();
         throw;
     }
 }

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "derenotes/error.hpp"
+#include "derenotes/polled_file.hpp"
 
 namespace derenotes {
 namespace {
@@ -24,9 +25,14 @@ bool is_url(const std::string& path) {
 
 }  // namespace
 
-FileSource::FileSource(std::string path, bool urls_allowed)
-    : path_(std::move(path)), is_url_(urls_allowed && is_url(path_)) {
+FileSource::FileSource(std::string path, bool urls_allowed, std::int64_t url_timeout_us)
+    : path_(std::move(path)), is_url_(urls_allowed && is_url(path_)), url_timeout_us_(url_timeout_us) {
     url_ = is_url_ ? path_ : "file:" + path_;
+}
+
+bool FileSource::seekable() const {
+    struct stat status;
+    return is_url_ || stat(path_.c_str(), &status) != 0 || !reads_may_wait_forever(status.st_mode);
 }
 
 IoContextPtr FileSource::open_io(const AVIOInterruptCB& interrupt) const {
@@ -34,14 +40,22 @@ IoContextPtr FileSource::open_io(const AVIOInterruptCB& interrupt) const {
         struct stat status;
         if (stat(path_.c_str(), &status) != 0) throw Error(AVERROR(errno), path_, "cannot open file");
         if (S_ISDIR(status.st_mode)) throw Error(AVERROR(EISDIR), path_, "cannot open file");
+        if (reads_may_wait_forever(status.st_mode)) return open_polled_file(path_, interrupt);
+    }
+    AVDictionary* options = nullptr;
+    if (is_url_ && url_timeout_us_ > 0) {
+        av_dict_set_int(&options, "rw_timeout", url_timeout_us_, 0);  // every protocol's reads
+        av_dict_set_int(&options, "timeout", url_timeout_us_, 0);     // TCP's connect and reads
     }
     AVIOContext* io = nullptr;
-    check(avio_open2(&io, url_.c_str(), AVIO_FLAG_READ, &interrupt, nullptr), path_, "cannot open file");
+    const int opened = avio_open2(&io, url_.c_str(), AVIO_FLAG_READ, &interrupt, &options);
+    av_dict_free(&options);
+    check(opened, path_, "cannot open file");
     return IoContextPtr(io);
 }
 
-std::shared_ptr<const Source> file_source(std::string path, bool urls_allowed) {
-    return std::make_shared<const FileSource>(std::move(path), urls_allowed);
+std::shared_ptr<const Source> file_source(std::string path, bool urls_allowed, std::int64_t url_timeout_us) {
+    return std::make_shared<const FileSource>(std::move(path), urls_allowed, url_timeout_us);
 }
 
 }  // namespace derenotes

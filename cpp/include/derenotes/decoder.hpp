@@ -47,6 +47,12 @@ struct DecoderOptions {
     int max_streams = 0;                   // see DemuxerOptions
     std::int64_t max_packets = 0;          // see DemuxerOptions
     std::int64_t max_probe_bytes = 0;      // see DemuxerOptions
+    std::shared_ptr<const CancelFlag> cancel;  // see interrupt.hpp; may be null
+    // Seconds: how long a call may go without anything arriving (a packet, a byte, a nested
+    // resource) before it gives up with an Error of kind TimedOut, and the read timeout of the
+    // resources the file names (see DemuxerOptions::io_timeout_us); 0: wait forever.
+    double timeout = 0;
+    int max_nested_opens = 0;  // see DemuxerOptions
 };
 
 class Decoder {

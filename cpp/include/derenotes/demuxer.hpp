@@ -51,6 +51,14 @@ struct DemuxerOptions {
     // The bytes FFmpeg's probe of the streams may read (its probesize; the format's probe reads
     // no more either); 0: FFmpeg's defaults.
     std::int64_t max_probe_bytes = 0;
+    // With nested opens allowed: the most resources FFmpeg may open for the file in one step
+    // (opening it, reading one packet, one seek); past it, reading fails with an Error of kind
+    // LimitExceeded. A master playlist naming itself made FFmpeg open it again and again (4 GB in
+    // 20 s). 0: no limit. How deep lists may nest is bounded by the Interrupter's stack budget.
+    int max_nested_opens = 0;
+    // With nested opens allowed: FFmpeg's read and connect timeout (rw_timeout, timeout) for the
+    // resources the file names, in microseconds; 0: none.
+    std::int64_t io_timeout_us = 0;
 };
 
 class Demuxer {
@@ -58,6 +66,7 @@ public:
     // Opens the source and reads its stream information. `interrupter` is asked while reading
     // and must outlive the demuxer.
     Demuxer(std::shared_ptr<const Source> source, Interrupter& interrupter, DemuxerOptions options = {});
+    ~Demuxer();
     Demuxer(const Demuxer&) = delete;
     Demuxer& operator=(const Demuxer&) = delete;
 
@@ -100,7 +109,13 @@ private:
     // FFmpeg's io_open while nested opens are not allowed: refuses, remembering what was asked.
     static int refuse_nested_open(AVFormatContext* format, AVIOContext** io, const char* url, int flags,
                                   AVDictionary** options);
-    void check_not_refused() const;  // throws Refused once a nested open was refused
+    // FFmpeg's io_open while nested opens are allowed: counts them (see max_nested_opens), and
+    // opens with FFmpeg's own opener.
+    static int counted_nested_open(AVFormatContext* format, AVIOContext** io, const char* url, int flags,
+                                   AVDictionary** options);
+    void start_step();  // a new step for max_nested_opens: opening, reading a packet, seeking
+    // Throws Refused once a nested open was refused, LimitExceeded once there were too many.
+    void check_not_refused() const;
     Error refusal(const std::string& what) const;  // the Refused error: `what` and how to allow it
     // Throws Refused when the format (probed again when null) is a playlist, manifest or list.
     void check_not_a_list_of_files(const AVInputFormat* format);
@@ -115,6 +130,8 @@ private:
     DemuxerOptions options_;
     std::optional<std::string> refused_;  // the first resource the file asked for and was refused
     std::string probe_refused_picture_;
+    int nested_opens_in_step_ = 0;
+    std::optional<std::string> opened_too_many_;  // the resource past max_nested_opens
     IoContextPtr io_;  // declared before format_, which uses it: closed after it
     FormatContextPtr format_;
     int stream_index_ = -1;

@@ -20,6 +20,8 @@ enum class ErrorKind {
     OutOfRange,       // no such frame: the stream has fewer
     Refused,          // the file asks for something a reader does not do unless allowed (open another resource)
     NotSeekable,      // the operation needs to seek, and the source (a pipe, a stream) cannot
+    Cancelled,        // another thread cancelled the work (closed the reader)
+    TimedOut,         // nothing arrived within the timeout the user set (connecting, reading, waiting)
     Other,
 };
 

@@ -40,23 +40,27 @@ public:
 // files, so that a name from a stranger cannot make the reader connect or read stdin. A local
 // path is checked with stat() on each open, so that a missing file or a directory gets the
 // operating system's own error, and gets FFmpeg's "file:" prefix, so that a name with a colon
-// ("12:30.mp4") is not taken for a protocol.
+// ("12:30.mp4") is not taken for a protocol. FIFOs and character devices are read with poll(), so
+// that a stalled writer cannot block a reader beyond the interrupt callback's reach
+// (polled_file.hpp). url_timeout_us: FFmpeg's connect and read timeout for a URL; 0: none.
 class FileSource : public Source {
 public:
-    explicit FileSource(std::string path, bool urls_allowed = false);
+    explicit FileSource(std::string path, bool urls_allowed = false, std::int64_t url_timeout_us = 0);
 
     const std::string& name() const override { return path_; }
     const std::string& url() const override { return url_; }
-    bool seekable() const override { return true; }  // as today: FFmpeg finds out when it seeks
+    // False for FIFOs and character devices; true otherwise (a URL: FFmpeg finds out when it seeks).
+    bool seekable() const override;
     IoContextPtr open_io(const AVIOInterruptCB& interrupt) const override;
 
 private:
     std::string path_, url_;
     bool is_url_;
+    std::int64_t url_timeout_us_;
 };
 
 // A FileSource, shared: what the bindings hand to Decoder and RandomAccess.
-std::shared_ptr<const Source> file_source(std::string path, bool urls_allowed = false);
+std::shared_ptr<const Source> file_source(std::string path, bool urls_allowed = false, std::int64_t url_timeout_us = 0);
 
 // Throws an Error of kind NotSeekable, naming what needs to seek, unless the source can seek.
 void require_seekable(const Source& source, const char* what);

@@ -30,6 +30,8 @@ _KIND_ERRORS = {
     ErrorKind.OutOfRange: errors.FrameNotFoundError,
     ErrorKind.Refused: errors.UnsafeInputError,
     ErrorKind.NotSeekable: errors.NotSeekableError,
+    ErrorKind.Cancelled: errors.CancelledError,
+    ErrorKind.TimedOut: errors.TimeoutError,
     ErrorKind.Other: errors.DerenotesError,
 }
 
@@ -142,32 +144,34 @@ install(AV_LOG_WARNING)
 # block than a try/finally around it (a context manager object would add two Python calls to
 # every frame), so each call site reads:
 #
-#     _enter(&self._busy, self)      # or _enter(NULL, None) for objects any thread may use
+#     _enter(&self._holder, self)    # or _enter(NULL, None) for objects any thread may use
 #     try:
 #         with nogil:
 #             ...the C++ call...
 #     finally:
-#         _leave(&self._busy)        # or _leave(NULL)
+#         _leave(&self._holder)      # or _leave(NULL)
 #
 # and everything else a call needs (the claim, the log, errors through raise_error) is here.
+# The claim holds the claiming thread's ident (0: free), so that close() from another thread can
+# tell that it must cancel the call and wait for it to leave.
 
-cdef inline int _enter(bint* busy, object owner) except -1:
+cdef inline int _enter(unsigned long* holder, object owner) except -1:
     """Claims `owner` (a reader) for this thread while the GIL is released: FFmpeg's decoders are
     not thread-safe, so a second thread gets an error instead of corrupting the first's work."""
-    if busy != NULL:
-        if busy[0]:
+    if holder != NULL:
+        if holder[0]:
             raise RuntimeError(f"{type(owner).__name__} {_indexing.shown_name(owner.name)} is in use by another thread; "
                                "use one reader per thread")
-        busy[0] = True
+        holder[0] = PyThread_get_thread_ident()
     return 0
 
 
-cdef inline int _leave(bint* busy) except -1:
+cdef inline int _leave(unsigned long* holder) except -1:
     """Ends a call begun with _enter: releases the claim, forwards what FFmpeg logged, and raises
     what a file object raised during a call that went on regardless (FFmpeg takes a failed read
     for the end of the file in places)."""
-    if busy != NULL:
-        busy[0] = False
+    if holder != NULL:
+        holder[0] = 0
     forward_log()
     if _pending_callback_errors:
         pending = _take_callback_error()

@@ -6,7 +6,7 @@ _INDEX_SOURCES = {"packets": IndexSource.Packets, "decode": IndexSource.Decoding
 
 
 cdef class VideoReader:
-    """VideoReader(source, *, stream=0, threads=0, max_pixels=DEFAULT_MAX_PIXELS, format=None, width=None, height=None, sws_flags=None, index='packets', allow_nested=False, allow_network=False, max_streams=DEFAULT_MAX_STREAMS, max_packets=DEFAULT_MAX_PACKETS, max_probe_bytes=DEFAULT_MAX_PROBE_BYTES)
+    """VideoReader(source, *, stream=0, threads=0, max_pixels=DEFAULT_MAX_PIXELS, format=None, width=None, height=None, sws_flags=None, index='packets', allow_nested=False, allow_network=False, max_streams=DEFAULT_MAX_STREAMS, max_packets=DEFAULT_MAX_PACKETS, max_probe_bytes=DEFAULT_MAX_PROBE_BYTES, timeout=DEFAULT_TIMEOUT, max_nested_opens=DEFAULT_MAX_NESTED_OPENS)
 --
 
     Decodes one video stream of a file, frame by frame, in presentation order.
@@ -57,12 +57,26 @@ cdef class VideoReader:
         FFmpeg opens. Off by default: every string is a file name ("tcp://host:1" and "pipe:0"
         too, which are then files that do not exist), so that a name from a stranger cannot make
         the reader connect anywhere or read stdin.
+    timeout: seconds a call may wait without anything arriving before it raises
+        derenotes.TimeoutError (a builtins.TimeoutError): connecting to a URL and each read from
+        it, a FIFO or device whose writer stalls, a live playlist that is not reloaded. The
+        default, 30, is generous for any network; None waits forever (close() from another
+        thread or Ctrl-C still stop the wait).
+    max_nested_opens: with allow_nested, the most other resources (playlist entries, segments)
+        one step may open: opening the file, reading one packet or seeking. Past it,
+        LimitExceededError: a master playlist that names itself once grew memory without end.
+        The default, 1000, admits a master of hundreds of variants, and a playlist of any
+        length (its segments open one at a time); None: no limit. Lists that name lists nest
+        at most a few hundred deep whatever this says (a concat list naming itself once
+        overflowed the stack): LimitExceededError too.
 
     Iterating yields every frame; each new ``for`` loop starts again from the first frame.
     Random access gives the same frames by their number or time, exactly: len(reader),
     reader[i], reader[a:b:step], get_frames(indices), frame_at(seconds), frames_at(times),
     keyframes, frame_times.
     Use it as a context manager, or call close(); frames and their planes stay valid after.
+    close() from another thread stops a call in progress (one waiting on a stalled stream, a
+    long index build), which raises derenotes.CancelledError, and returns once it has.
     """
 
     cdef unique_ptr[Decoder] _decoder  # iteration's; empty after random access took it unused
@@ -95,25 +109,34 @@ cdef class VideoReader:
     """Whether the file may make the reader open other files or URLs (playlists, concat lists)."""
     cdef readonly bint allow_network
     """Whether a path with a scheme ("https://...") is a URL; otherwise every string is a path."""
+    cdef readonly object timeout
+    """Seconds a call may wait without anything arriving (None: forever)."""
+    cdef readonly object max_nested_opens
+    """With allow_nested, the most other resources one step may open (None: no limit)."""
+    cdef shared_ptr[CancelFlag] _cancel  # set by close() from another thread: stops every decoder of the reader
     cdef object _time_base
     cdef double _time_base_seconds
     cdef tuple _conversion  # to_ndarray()'s defaults for this reader's frames: (format, width, height, sws_flags)
     cdef bint _started  # frames were taken: a new iteration must start from the top
-    cdef bint _busy  # a thread is inside the decoder with the GIL released
+    cdef unsigned long _holder  # the thread inside the decoder with the GIL released (its ident), 0: none
 
     def __cinit__(self, source, *, int stream=0, int threads=0, max_pixels=DEFAULT_MAX_PIXELS, format=None,
                   width=None, height=None, sws_flags=None, index="packets", bint allow_nested=False,
                   bint allow_network=False, max_streams=DEFAULT_MAX_STREAMS, max_packets=DEFAULT_MAX_PACKETS,
-                  max_probe_bytes=DEFAULT_MAX_PROBE_BYTES):
+                  max_probe_bytes=DEFAULT_MAX_PROBE_BYTES, timeout=DEFAULT_TIMEOUT,
+                  max_nested_opens=DEFAULT_MAX_NESTED_OPENS):
         _indexing.check_reader_arguments(index=index, width=width, height=height, max_pixels=max_pixels,
                                          max_streams=max_streams, max_packets=max_packets,
-                                         max_probe_bytes=max_probe_bytes)
+                                         max_probe_bytes=max_probe_bytes, timeout=timeout,
+                                         max_nested_opens=max_nested_opens)
         self._index_source = _INDEX_SOURCES[index]
         self._conversion = (format or "rgb24", width, height, sws_flags or "")
         scale_flags_named(self._conversion[3].encode())  # a ValueError now, not at the first frame
-        self._source = _make_source(source, allow_network)
+        # (FFmpeg's URL timeouts are microseconds in an int64: anything past 30 years is forever.)
+        self._source = _make_source(source, allow_network, <int64_t>(min(timeout or 0, 1e9) * 1e6))
         self.path = os.fspath(source) if isinstance(source, (str, os.PathLike)) else None
         self.name = os.fsdecode(self.path) if self.path is not None else _text(self._source.get().name())
+        self._cancel = make_shared[CancelFlag]()
         self.stream = stream
         self.threads = threads
         self.max_pixels = max_pixels
@@ -122,6 +145,8 @@ cdef class VideoReader:
         self.max_probe_bytes = max_probe_bytes
         self.allow_nested = allow_nested
         self.allow_network = allow_network
+        self.timeout = timeout
+        self.max_nested_opens = max_nested_opens
         self._open()
         cdef const StreamInfo* info = &self._stream_info
         if format is not None and format != _text(info.pixel_format):
@@ -139,22 +164,34 @@ cdef class VideoReader:
         options.max_probe_bytes = self.max_probe_bytes or 0
         options.interrupted = _interrupted
         options.allow_nested = self.allow_nested
+        options.cancel = self._cancel
+        options.timeout = self.timeout or 0
+        options.max_nested_opens = self.max_nested_opens or 0
         return options
 
     cdef _open(self):
         cdef shared_ptr[const Source] source = self._source
         cdef DecoderOptions options = self._options()
         cdef unique_ptr[Decoder] decoder
-        _enter(&self._busy, self)
+        self._claim()
         try:
             with nogil:
                 decoder.reset(new Decoder(source, options))
                 decoder.swap(self._decoder)
                 decoder.reset()  # the previous decoder, if any
         finally:
-            _leave(&self._busy)
+            _leave(&self._holder)
         self._stream_info = self._decoder.get().info()
         self._started = False
+
+    cdef inline int _claim(self) except -1:
+        """_enter for this reader, which must still be open: close() from another thread may have
+        come between this call's own check and its claim."""
+        _enter(&self._holder, self)
+        if self._closed:
+            _leave(&self._holder)
+            self._check_open()
+        return 0
 
     cdef inline int _check_open(self) except -1:
         if self._closed:
@@ -169,10 +206,15 @@ cdef class VideoReader:
         return self._decoder.get()
 
     def close(self):
-        """Closes the file and frees the decoder; frames already taken stay valid. Idempotent."""
+        """Closes the file and frees the decoder; frames already taken stay valid. Idempotent.
+        From another thread while a call is in progress: that call raises CancelledError, and
+        close() returns once it has."""
         cdef unique_ptr[Decoder] decoder
         cdef unique_ptr[RandomAccess] random
-        _enter(&self._busy, self)
+        if self._holder and self._holder != PyThread_get_thread_ident():
+            self._closed = True  # the holder's next call, and everyone's, sees a closed reader
+            self._cancel_call_in_progress()
+        _enter(&self._holder, self)
         try:
             self._closed = True
             decoder.swap(self._decoder)
@@ -181,7 +223,18 @@ cdef class VideoReader:
                 decoder.reset()  # joins FFmpeg's threads: without the GIL, so they cannot wait on us
                 random.reset()
         finally:
-            _leave(&self._busy)
+            _leave(&self._holder)
+
+    cdef int _cancel_call_in_progress(self) except -1:
+        """Stops another thread's call into the decoder and waits, without the GIL, until it has
+        left: its decoder stops at its next interrupt check (FFmpeg's I/O asks every read and
+        every 100 ms of waiting, FIFOs every 20 ms)."""
+        cdef unsigned long me = PyThread_get_thread_ident()
+        self._cancel.get().cancel()
+        while self._holder and self._holder != me:
+            with nogil:
+                usleep(1000)
+        return 0
 
     @property
     def closed(self):
@@ -205,13 +258,13 @@ cdef class VideoReader:
     def __next__(self):
         cdef Decoder* decoder = self._iteration_decoder()
         cdef unique_ptr[Frame] frame
-        _enter(&self._busy, self)
+        self._claim()
         self._started = True
         try:
             with nogil:
                 frame = decoder.next()
         finally:
-            _leave(&self._busy)
+            _leave(&self._holder)
         if not frame:
             raise StopIteration
         return _wrap_frame(move(frame), self._time_base, self._time_base_seconds, self._conversion)
@@ -236,7 +289,7 @@ cdef class VideoReader:
         cdef IndexSource index_source = self._index_source
         if not self._random:
             require_seekable(source.get()[0], b"random access")  # before the unused decoder is given away
-        _enter(&self._busy, self)
+        self._claim()
         try:
             with nogil:
                 if not self._random:
@@ -245,17 +298,17 @@ cdef class VideoReader:
                     self._random.reset(new RandomAccess(source, options, move(unused), index_source))
                 index = &self._random.get().index()
         finally:
-            _leave(&self._busy)
+            _leave(&self._holder)
         return index
 
     cdef VideoFrame _frame_number(self, int64_t number):
         cdef unique_ptr[Frame] frame
-        _enter(&self._busy, self)
+        self._claim()
         try:
             with nogil:
                 frame = self._random.get().frame(number)
         finally:
-            _leave(&self._busy)
+            _leave(&self._holder)
         return _wrap_frame(move(frame), self._time_base, self._time_base_seconds, self._conversion)
 
     def __len__(self):

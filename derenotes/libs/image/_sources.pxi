@@ -14,10 +14,10 @@ cdef extern from "derenotes/ffmpeg.hpp":
     int AVERROR_ENOSYS "AVERROR(ENOSYS)"
 
 
-cdef shared_ptr[const Source] _make_source(object source, bint allow_network) except *:
-    """The C++ Source for what the user gave VideoReader."""
+cdef shared_ptr[const Source] _make_source(object source, bint allow_network, int64_t url_timeout_us) except *:
+    """The C++ Source for what the user gave VideoReader (url_timeout_us: see file_source)."""
     if isinstance(source, (str, os.PathLike)):
-        return file_source(os.fsencode(source), allow_network)
+        return file_source(os.fsencode(source), allow_network, url_timeout_us)
     if PyObject_CheckBuffer(source):
         return _memory_source(source)
     if hasattr(source, "read"):

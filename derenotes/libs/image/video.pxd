@@ -23,6 +23,8 @@ cdef extern from "derenotes/error.hpp" namespace "derenotes" nogil:
         OutOfRange
         Refused
         NotSeekable
+        Cancelled
+        TimedOut
         Other
 
     cdef cppclass ErrorInfo:
@@ -100,7 +102,13 @@ cdef extern from "derenotes/source.hpp" namespace "derenotes" nogil:
         bool seekable()
 
     # A file (or URL) by its path; opened by each reader of it, when it reads.
-    shared_ptr[const Source] file_source(string path, bool urls_allowed) except +raise_error
+    shared_ptr[const Source] file_source(string path, bool urls_allowed, int64_t url_timeout_us) except +raise_error
+
+
+cdef extern from "derenotes/interrupt.hpp" namespace "derenotes" nogil:
+    cdef cppclass CancelFlag:
+        void cancel()
+        bool cancelled()
 
     ctypedef void (*ReleaseOwner)(void* owner) noexcept nogil
     # Bytes in memory, read where they are; release(owner) once when the source is destroyed.
@@ -141,6 +149,9 @@ cdef extern from "derenotes/decoder.hpp" namespace "derenotes" nogil:
         int max_streams
         int64_t max_packets
         int64_t max_probe_bytes
+        shared_ptr[CancelFlag] cancel  # shared_ptr<const CancelFlag> in C++
+        double timeout
+        int max_nested_opens
 
     cdef cppclass Decoder:
         Decoder(shared_ptr[const Source] source, DecoderOptions options) except +raise_error

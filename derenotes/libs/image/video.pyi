@@ -10,12 +10,15 @@ from typing import Any, Literal, Optional, Protocol, Union, overload
 import numpy
 from typing_extensions import Buffer, disjoint_base
 
-__all__ = ["DEFAULT_MAX_PACKETS", "DEFAULT_MAX_PIXELS", "DEFAULT_MAX_PROBE_BYTES", "DEFAULT_MAX_STREAMS", "VideoFrame", "VideoReader", "get_log_level", "set_log_level"]
+__all__ = ["DEFAULT_MAX_NESTED_OPENS", "DEFAULT_MAX_PACKETS", "DEFAULT_MAX_PIXELS", "DEFAULT_MAX_PROBE_BYTES",
+           "DEFAULT_MAX_STREAMS", "DEFAULT_TIMEOUT", "VideoFrame", "VideoReader", "get_log_level", "set_log_level"]
 
 DEFAULT_MAX_PIXELS: int
 DEFAULT_MAX_STREAMS: int
 DEFAULT_MAX_PACKETS: int
 DEFAULT_MAX_PROBE_BYTES: int
+DEFAULT_TIMEOUT: float
+DEFAULT_MAX_NESTED_OPENS: int
 
 _Path = Union[str, os.PathLike[str], os.PathLike[bytes]]
 
@@ -52,6 +55,10 @@ class VideoReader:
     def allow_nested(self) -> bool: ...
     @property
     def allow_network(self) -> bool: ...
+    @property
+    def timeout(self) -> Optional[float]: ...
+    @property
+    def max_nested_opens(self) -> Optional[int]: ...
     def __new__(
         cls,
         source: _Source,
@@ -69,6 +76,8 @@ class VideoReader:
         max_streams: Optional[int] = ...,
         max_packets: Optional[int] = ...,
         max_probe_bytes: Optional[int] = ...,
+        timeout: Optional[float] = ...,
+        max_nested_opens: Optional[int] = ...,
     ) -> VideoReader: ...
     def close(self) -> None: ...
     @property

@@ -44,15 +44,18 @@ from libc.stddef cimport size_t
 from libc.stdint cimport INT64_MIN, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free
 from libcpp cimport bool
-from libcpp.memory cimport unique_ptr
+from libcpp.memory cimport make_shared, unique_ptr
 from libcpp.string cimport string
 from libcpp.utility cimport move
 from libcpp.vector cimport vector
+from posix.unistd cimport usleep
 
 from derenotes import _indexing, errors
-from derenotes._indexing import DEFAULT_MAX_PACKETS, DEFAULT_MAX_PIXELS, DEFAULT_MAX_PROBE_BYTES, DEFAULT_MAX_STREAMS
+from derenotes._indexing import (DEFAULT_MAX_NESTED_OPENS, DEFAULT_MAX_PACKETS, DEFAULT_MAX_PIXELS,
+                                 DEFAULT_MAX_PROBE_BYTES, DEFAULT_MAX_STREAMS, DEFAULT_TIMEOUT)
 
-__all__ = ["DEFAULT_MAX_PACKETS", "DEFAULT_MAX_PIXELS", "DEFAULT_MAX_PROBE_BYTES", "DEFAULT_MAX_STREAMS", "VideoFrame", "VideoReader", "get_log_level", "set_log_level"]
+__all__ = ["DEFAULT_MAX_NESTED_OPENS", "DEFAULT_MAX_PACKETS", "DEFAULT_MAX_PIXELS", "DEFAULT_MAX_PROBE_BYTES",
+           "DEFAULT_MAX_STREAMS", "DEFAULT_TIMEOUT", "VideoFrame", "VideoReader", "get_log_level", "set_log_level"]
 
 cdef int64_t NO_TIMESTAMP = INT64_MIN  # AV_NOPTS_VALUE
 
