@@ -20,7 +20,7 @@ from derenotes.errors import (
     UnsafeInputError,
     UnsupportedCodecError,
 )
-from derenotes.libs.image.video import VideoFrame, VideoReader, get_log_level, set_log_level
+from derenotes.libs.image.video import AudioFrame, AudioReader, VideoFrame, VideoReader, get_log_level, set_log_level
 
 # FFmpeg's messages go to this logger; a library stays quiet unless the application says otherwise.
 logging.getLogger("derenotes").addHandler(logging.NullHandler())
@@ -30,6 +30,8 @@ __version__ = "0.1.0"
 __all__ = [
     "VideoReader",
     "VideoFrame",
+    "AudioReader",
+    "AudioFrame",
     "DerenotesError",
     "DecodeError",
     "FrameNotFoundError",

@@ -1,9 +1,9 @@
-// libFuzzer target: the input bytes as a media file, decoded by derenotes::Decoder, every plane
-// of every frame read according to our own layout description and converted to RGB, then a few
-// frames by random access; the input given as bytes in memory and through read callbacks, as the
-// bindings give bytes and file objects. Built with AddressSanitizer and UndefinedBehaviorSanitizer (`make fuzz`): an
-// out-of-bounds plane description, a leak, undefined behaviour or any exception other than
-// derenotes::Error is a crash.
+// libFuzzer target: the input bytes as a media file, decoded by derenotes::Decoder (video, then
+// audio), every plane of every frame read according to our own layout description and video
+// converted to RGB, then a few frames by random access; the input given as bytes in memory and
+// through read callbacks, as the bindings give bytes and file objects. Built with
+// AddressSanitizer and UndefinedBehaviorSanitizer (`make fuzz`): an out-of-bounds plane
+// description, a leak, undefined behaviour or any exception other than derenotes::Error is a crash.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -44,7 +44,7 @@ void require(bool condition) {
 void read_planes(const derenotes::Frame& frame) {
     for (const derenotes::PlaneLayout& layout : frame.planes()) {
         const derenotes::PlaneSpan span = frame.span(layout.index);
-        require(layout.height > 0 && layout.row_bytes > 0 && layout.view_row_extent() <= layout.row_bytes);
+        require((layout.height > 0 || layout.is_audio) && layout.row_bytes > 0 && layout.view_row_extent() <= layout.row_bytes);
         for (int row = 0; row < layout.height; ++row)
             read_bytes(span.first_row + row * span.row_stride, layout.row_bytes);
         read_bytes(span.lowest, span.raw_bytes);
@@ -113,6 +113,21 @@ void decode(const std::shared_ptr<const derenotes::Source>& source) {
     }
 }
 
+// Audio: every plane of the first frames read (the sample layouts, as the bindings export them).
+void decode_audio(const std::shared_ptr<const derenotes::Source>& source) {
+    try {
+        derenotes::DecoderOptions options = fuzz_options();
+        options.media = AVMEDIA_TYPE_AUDIO;
+        derenotes::Decoder decoder(source, options);
+        for (int i = 0; i < kMaxFrames; ++i) {
+            std::unique_ptr<derenotes::Frame> frame = decoder.next();
+            if (!frame) break;
+            read_planes(*frame);
+        }
+    } catch (const derenotes::Error&) {
+    }
+}
+
 // Random access: the frame index (an MP4's sample tables are parsed here) and seeks.
 void access_randomly(const std::shared_ptr<const derenotes::Source>& source) {
     try {
@@ -137,7 +152,9 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     // The bytes in memory as they are (what bytes given to a reader become), and the same bytes
     // through read callbacks (a file object): seekable for random access, and not, read once.
-    decode(derenotes::memory_source("<fuzz input>", data, size, nullptr, nullptr));
+    const auto in_memory = derenotes::memory_source("<fuzz input>", data, size, nullptr, nullptr);
+    decode(in_memory);
+    decode_audio(in_memory);
     CallbackInput input{data, size};
     access_randomly(callback_input(input, true));
     decode(callback_input(input, false));

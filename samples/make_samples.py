@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Make the sample clips in this folder with the ffmpeg CLI from lavfi test sources.
 
-Each clip is small and covers one family of pixel formats or containers. The manifest
-(manifest.json) records what each clip is expected to be: the properties users and tests
+Each clip is small and covers one family of pixel formats, audio codecs or containers. The
+manifest (manifest.json) records what each clip is expected to be: the properties users and tests
 rely on, as the encoder was asked to produce them. Tests check the reader against ffprobe
 and the ffmpeg CLI's raw output, and check the manifest against ffprobe, so a manifest
 that drifts from the clips fails loudly.
+
+Per clip, "streams" lists its video streams (none for audio-only clips) and "audio_streams" its
+audio streams, each in the file's order (see audio() for an audio stream's keys).
 
 Run: python3 samples/make_samples.py [clip ...]   (needs the ffmpeg CLI; no names: every clip)
 """
@@ -178,6 +181,107 @@ AUDIO_FIRST_STREAMS = [
     dict(codec="h264", pix_fmt="yuv420p", width=160, height=120, frames=10, fps=10.0),
     dict(codec="mjpeg", pix_fmt="yuvj420p", width=64, height=48, frames=5, fps=5.0),
 ]
+AUDIO_FIRST_AUDIO = [dict(codec="pcm_s16le", sample_rate=8000, channels=1, channel_layout="unknown",
+                         sample_fmt="s16")]
+
+
+# Audio: each channel a sine tone of its own frequency (so a swapped or dropped channel shows), at
+# half scale (so no encoder clips it). Channels in FFmpeg's order of each layout (5.1: FL FR FC
+# LFE BL BR; 5.1(side): FL FR FC LFE SL SR).
+CHANNEL_TONES = [440, 660, 550, 60, 330, 770]
+
+
+def tones(layout, sample_rate, seconds, first=0):
+    """A lavfi input of `layout`'s channels, channel n a sine of CHANNEL_TONES[first + n] Hz."""
+    count = {"mono": 1, "stereo": 2, "5.1": 6, "5.1(side)": 6}[layout]
+    exprs = "|".join(f"0.5*sin({f}*2*PI*t)" for f in CHANNEL_TONES[first:first + count])
+    return ["-f", "lavfi", "-i", f"aevalsrc=exprs='{exprs}':s={sample_rate}:d={seconds}:c={layout}"]
+
+
+def audio(codec, sample_rate, layout, sample_fmt, **more):
+    """An audio stream's expected properties, as ffprobe reports them: codec is ffprobe's
+    codec_name; sample_fmt the decoder's output format; channel_layout ffprobe's name for the
+    layout ("unknown" where the file does not say); start_time in seconds and skip_samples (the
+    first packet's Skip Samples side data: the encoder's priming, which decoding drops) where the
+    clip is about them."""
+    channels = {"mono": 1, "stereo": 2, "5.1": 6, "5.1(side)": 6}.get(layout)
+    return dict(codec=codec, sample_rate=sample_rate, channels=more.pop("channels", channels),
+                channel_layout=layout, sample_fmt=sample_fmt, **more)
+
+
+def audio_clip(args, audio_streams, video_streams=(), patch=None):
+    return args, patch, list(video_streams), audio_streams
+
+
+VIDEO_160x120 = ["-c:v", "libx264", "-bf", "2", "-pix_fmt", "yuv420p"]
+
+# Audio clips, for audio decoding: one per codec, PCM sample formats in WAV, mono, stereo and 5.1,
+# two audio streams, video with audio, audio that starts after the video, and a damaged one.
+# Lossy codecs 1 s, PCM and lossless 0.5 s at low rates, so that they stay small.
+AUDIO_CLIPS = {
+    # AAC-LC in MP4: 1024 samples of encoder priming, hidden by the edit list.
+    "aac_stereo.m4a": audio_clip(
+        tones("stereo", 44100, 1) + ["-c:a", "aac", "-b:a", "64k"],
+        [audio("aac", 44100, "stereo", "fltp", start_time=0.0, skip_samples=1024)]),
+    # AAC in ADTS (no priming information: the 1024 samples come out), one packet's payload junk:
+    # that packet decodes to nothing (FFmpeg: "Number of bands (28) exceeds limit (27)").
+    "aac_damaged.aac": audio_clip(
+        tones("mono", 44100, 1) + ["-c:a", "aac", "-b:a", "48k"],
+        [audio("aac", 44100, "mono", "fltp")], patch="junk_in_audio_packet_22"),
+    # MP3 with a LAME tag: encoder delay and padding; FFmpeg starts it at 1105 samples.
+    "mp3_mono.mp3": audio_clip(
+        tones("mono", 44100, 1) + ["-c:a", "libmp3lame", "-b:a", "32k"],
+        [audio("mp3", 44100, "mono", "fltp", start_time=0.025057, skip_samples=1105)]),
+    # Opus in Ogg, always 48 kHz: a pre-skip of 312 samples.
+    "opus_stereo.opus": audio_clip(
+        tones("stereo", 48000, 1) + ["-c:a", "libopus", "-b:a", "32k"],
+        [audio("opus", 48000, "stereo", "fltp", start_time=0.0, skip_samples=312)]),
+    "vorbis_stereo.ogg": audio_clip(
+        tones("stereo", 44100, 1) + ["-c:a", "libvorbis", "-q:a", "0"],
+        [audio("vorbis", 44100, "stereo", "fltp")]),
+    "flac_5.1.flac": audio_clip(
+        tones("5.1", 48000, 0.5) + ["-c:a", "flac", "-sample_fmt", "s16"],
+        [audio("flac", 48000, "5.1", "s16")]),
+    "alac_stereo.m4a": audio_clip(
+        tones("stereo", 44100, 0.5) + ["-c:a", "alac", "-sample_fmt", "s16p"],
+        [audio("alac", 44100, "stereo", "s16p")]),
+    # Raw AC-3: its surround channels are side channels.
+    "ac3_5.1.ac3": audio_clip(
+        tones("5.1(side)", 48000, 1) + ["-c:a", "ac3", "-b:a", "192k"],
+        [audio("ac3", 48000, "5.1(side)", "fltp")]),
+    # PCM in WAV, each sample format. WAV writes a channel mask (WAVE_FORMAT_EXTENSIBLE) only for
+    # more than 2 channels or more than 16 bits: the 8-bit mono one has none, its layout unknown.
+    "pcm_s16le_5.1.wav": audio_clip(
+        tones("5.1", 8000, 0.5) + ["-c:a", "pcm_s16le"], [audio("pcm_s16le", 8000, "5.1", "s16")]),
+    "pcm_s24le_stereo.wav": audio_clip(
+        tones("stereo", 16000, 0.5) + ["-c:a", "pcm_s24le"], [audio("pcm_s24le", 16000, "stereo", "s32")]),
+    "pcm_s32le_stereo.wav": audio_clip(
+        tones("stereo", 16000, 0.5) + ["-c:a", "pcm_s32le"], [audio("pcm_s32le", 16000, "stereo", "s32")]),
+    "pcm_f32le_stereo.wav": audio_clip(
+        tones("stereo", 16000, 0.5) + ["-c:a", "pcm_f32le"], [audio("pcm_f32le", 16000, "stereo", "flt")]),
+    "pcm_f64le_mono.wav": audio_clip(
+        tones("mono", 16000, 0.5) + ["-c:a", "pcm_f64le"], [audio("pcm_f64le", 16000, "mono", "dbl")]),
+    "pcm_u8_mono.wav": audio_clip(
+        tones("mono", 16000, 0.5) + ["-c:a", "pcm_u8"], [audio("pcm_u8", 16000, "unknown", "u8", channels=1)]),
+    # Two audio streams, no video: MP3 mono (440 Hz), then AAC stereo (330 and 770 Hz).
+    "two_audio_streams.mp4": audio_clip(
+        tones("mono", 44100, 1) + tones("stereo", 48000, 1, first=4)
+        + ["-map", "0:a", "-map", "1:a", "-c:a:0", "libmp3lame", "-b:a:0", "32k", "-c:a:1", "aac", "-b:a:1", "64k"],
+        [audio("mp3", 44100, "mono", "fltp", start_time=0.0), audio("aac", 48000, "stereo", "fltp", start_time=0.0)]),
+    # Video with audio.
+    "h264_aac.mp4": audio_clip(
+        ["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=10:duration=1"] + tones("stereo", 44100, 1)
+        + ["-map", "0:v", "-map", "1:a", *VIDEO_160x120, "-c:a", "aac", "-b:a", "64k"],
+        [audio("aac", 44100, "stereo", "fltp", start_time=0.0)],
+        [dict(codec="h264", pix_fmt="yuv420p", width=160, height=120, frames=10, fps=10.0)]),
+    # Audio that starts 0.5 s after the video (FLAC: no priming to shift it).
+    "h264_audio_late.mkv": audio_clip(
+        ["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=10:duration=2", "-itsoffset", "0.5"]
+        + tones("mono", 44100, 1.5) + ["-map", "0:v", "-map", "1:a", *VIDEO_160x120, "-c:a", "flac",
+                                                         "-sample_fmt", "s16"],
+        [audio("flac", 44100, "mono", "s16", start_time=0.5)],
+        [dict(codec="h264", pix_fmt="yuv420p", width=160, height=120, frames=20, fps=10.0)]),
+}
 
 
 # Regressions: files whose containers or data do not tell the truth, each made from a clip of its
@@ -251,9 +355,13 @@ REGRESSIONS = {
 }
 
 
-def packets(path):
-    """ffprobe's packets of the first video stream: pos, size and flags."""
-    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+# The regression clips with audio (each made for its video).
+REGRESSION_AUDIO = {"rv20_damaged.rm": [audio("ac3", 44100, "mono", "fltp")]}
+
+
+def packets(path, stream="v:0"):
+    """ffprobe's packets of a stream (the first video stream by default): pos, size and flags."""
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", stream, "-show_entries",
                           "packet=pos,size,flags", "-of", "json", str(path)], check=True, capture_output=True).stdout
     return [dict(pos=int(p["pos"]), size=int(p["size"]), key=p["flags"].startswith("K"))
             for p in json.loads(out)["packets"]]
@@ -276,6 +384,12 @@ def drop_ctts(data, path):
 def break_packet_31(data, path):
     pos = packets(path)[31]["pos"]
     data[pos:pos + 4] = b"\xff\xff\xff\xff"  # the NAL unit's length
+    return data
+
+
+def junk_in_audio_packet_22(data, path):
+    pos = packets(path, "a:0")[22]["pos"] + 7  # after its ADTS header (7 bytes: no CRC)
+    data[pos:pos + 32] = junk(32)
     return data
 
 
@@ -329,6 +443,14 @@ def make_regression(name, args, patch):
         out.write_bytes(bytes(globals()[patch](bytearray(out.read_bytes()), out)))
 
 
+def make_audio_clip(name, out):
+    """Makes AUDIO_CLIPS[name] at out (tests make them again elsewhere, to check they reproduce)."""
+    args, patch, _, _ = AUDIO_CLIPS[name]
+    run(args + ["-flags:a", "+bitexact"], out)  # no encoder name in the file either
+    if patch:
+        out.write_bytes(bytes(globals()[patch](bytearray(out.read_bytes()), out)))
+
+
 def run(args, out):
     cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-bitexact", *args,
            "-fflags", "+bitexact", "-flags:v", "+bitexact", str(out)]
@@ -371,22 +493,29 @@ def main():
             run(args, HERE / name)
             if name == BOTTOM_UP:
                 flip_avi_rows_bottom_up(HERE / name)
-        manifest[name] = {"streams": [props]}
+        manifest[name] = {"streams": [props], "audio_streams": []}
     for name, (args, props) in WITHOUT_INDEX.items():
         if make(name):
             run_to_pipe(args, HERE / name)
-        manifest[name] = {"streams": [props]}
+        manifest[name] = {"streams": [props], "audio_streams": []}
     if make(EDIT_LIST):
         run(["-ss", "1.3", "-i", str(HERE / EDIT_LIST_SOURCE), "-c", "copy"], HERE / EDIT_LIST)
-    manifest[EDIT_LIST] = {"streams": [EDIT_LIST_PROPS]}
+    manifest[EDIT_LIST] = {"streams": [EDIT_LIST_PROPS], "audio_streams": []}
     if make(AUDIO_FIRST):
         run(AUDIO_FIRST_ARGS, HERE / AUDIO_FIRST)
-    manifest[AUDIO_FIRST] = {"streams": AUDIO_FIRST_STREAMS, "first_stream_is_audio": True}
+    manifest[AUDIO_FIRST] = {"streams": AUDIO_FIRST_STREAMS, "audio_streams": AUDIO_FIRST_AUDIO,
+                             "first_stream_is_audio": True}
+    for name, (args, patch, video_streams, audio_streams) in AUDIO_CLIPS.items():
+        if make(name):
+            make_audio_clip(name, HERE / name)
+        manifest[name] = {"streams": video_streams, "audio_streams": audio_streams}
+        if patch:
+            manifest[name]["patch"] = patch
     regressions = {}
     for name, (args, patch, props) in REGRESSIONS.items():
         if make(name):
             make_regression(name, args, patch)
-        regressions[name] = {"streams": [props], "patch": patch}
+        regressions[name] = {"streams": [props], "audio_streams": REGRESSION_AUDIO.get(name, []), "patch": patch}
     manifest_path = HERE / "manifest.json"
     manifest_path.write_text(json.dumps({"demo": "h264_bframes.mp4", "clips": manifest, "regressions": regressions},
                                         indent=2) + "\n")

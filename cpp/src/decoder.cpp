@@ -16,14 +16,37 @@ const std::string& name_of(const std::shared_ptr<const Source>& source) {
     return source ? source->name() : kNone;
 }
 
-// What the container and the codec say of the video stream.
+// The names FFmpeg gives an audio stream's channel layout and sample format.
+void describe_audio(const AVCodecParameters& parameters, StreamInfo& info) {
+    info.sample_rate = parameters.sample_rate;
+    char layout[128] = {0};
+#if LIBAVUTIL_VERSION_INT >= AV_VERSION_INT(57, 24, 100)
+    info.channels = parameters.ch_layout.nb_channels;
+    // An unspecified order has no name (ffprobe shows none; FFmpeg would describe it "2 channels").
+    if (parameters.ch_layout.order == AV_CHANNEL_ORDER_UNSPEC ||
+        av_channel_layout_describe(&parameters.ch_layout, layout, sizeof layout) < 0)
+        layout[0] = 0;
+#else
+    info.channels = parameters.channels;
+    av_get_channel_layout_string(layout, sizeof layout, parameters.channels, parameters.channel_layout);
+#endif
+    info.channel_layout = layout;
+    const char* format = av_get_sample_fmt_name(static_cast<AVSampleFormat>(parameters.format));
+    info.sample_format = format ? format : "";
+}
+
+// What the container and the codec say of the stream.
 StreamInfo describe_stream(const AVFormatContext* format, const AVStream& stream, const AVCodec& codec) {
     StreamInfo info;
     info.stream_index = stream.index;
     info.width = stream.codecpar->width;
     info.height = stream.codecpar->height;
-    const char* pixel_format = av_get_pix_fmt_name(static_cast<AVPixelFormat>(stream.codecpar->format));
-    info.pixel_format = pixel_format ? pixel_format : "";
+    if (stream.codecpar->codec_type == AVMEDIA_TYPE_AUDIO) {
+        describe_audio(*stream.codecpar, info);
+    } else {
+        const char* pixel_format = av_get_pix_fmt_name(static_cast<AVPixelFormat>(stream.codecpar->format));
+        info.pixel_format = pixel_format ? pixel_format : "";
+    }
     info.codec = codec.name;
     if (stream.avg_frame_rate.num > 0 && stream.avg_frame_rate.den > 0) {
         info.fps_num = stream.avg_frame_rate.num;
@@ -70,7 +93,9 @@ Decoder::Decoder(std::shared_ptr<const Source> source, DecoderOptions options)
 void Decoder::check_options() const {
     const std::string& name = name_of(source_);
     if (!source_) throw Error(AVERROR(EINVAL), name, "no source to decode");
-    if (options_.video_stream < 0) throw Error(AVERROR_STREAM_NOT_FOUND, name, "stream must be >= 0");
+    if (options_.stream < 0) throw Error(AVERROR_STREAM_NOT_FOUND, name, "stream must be >= 0");
+    if (options_.media != AVMEDIA_TYPE_VIDEO && options_.media != AVMEDIA_TYPE_AUDIO)
+        throw Error(AVERROR(EINVAL), name, "only video and audio streams are decoded");
     if (options_.threads < 0) throw Error(AVERROR(EINVAL), name, "threads must be >= 0");
     if (options_.max_pixels < 0) throw Error(AVERROR(EINVAL), name, "max_pixels must be >= 0");
     if (options_.max_packets < 0) throw Error(AVERROR(EINVAL), name, "max_packets must be >= 0");
@@ -96,11 +121,11 @@ void Decoder::open() {
     demuxer_options.max_nested_opens = options_.max_nested_opens;
     demuxer_options.io_timeout_us = seconds_to_ns(options_.timeout) / 1000;
     demuxer_ = std::make_unique<Demuxer>(source_, interrupter_, demuxer_options);
-    const AVStream& stream = demuxer_->choose(AVMEDIA_TYPE_VIDEO, options_.video_stream);
-    check_probe_not_refused(stream);
+    const AVStream& stream = demuxer_->choose(options_.media, options_.stream);
+    if (options_.media == AVMEDIA_TYPE_VIDEO) check_probe_not_refused(stream);
     codec_ = std::make_unique<StreamDecoder>(stream, CodecOptions{options_.threads, options_.max_pixels}, source_->name());
     info_ = describe_stream(demuxer_->format(), stream, codec_->codec());
-    info_.video_stream_count = demuxer_->count(AVMEDIA_TYPE_VIDEO);
+    info_.stream_count = demuxer_->count(options_.media);
 }
 
 std::unique_ptr<Frame> Decoder::next() {
@@ -190,13 +215,17 @@ void Decoder::attach_palette(const std::vector<std::uint8_t>& palette) {
 }
 
 std::shared_ptr<const std::vector<PlaneLayout>> Decoder::layout_for(const AVFrame* frame) {
-    if (!layout_ || frame->format != layout_format_ || frame->width != layout_width_ ||
-        frame->height != layout_height_) {
+    const bool audio = options_.media == AVMEDIA_TYPE_AUDIO;
+    // Audio: channels and samples in place of width and height.
+    const int width = audio ? frame_channels(frame) : frame->width;
+    const int height = audio ? frame->nb_samples : frame->height;
+    if (!layout_ || frame->format != layout_format_ || width != layout_width_ || height != layout_height_) {
         layout_ = std::make_shared<const std::vector<PlaneLayout>>(
-            describe_planes(static_cast<AVPixelFormat>(frame->format), frame->width, frame->height));
+            audio ? describe_audio_planes(static_cast<AVSampleFormat>(frame->format), width, height)
+                  : describe_planes(static_cast<AVPixelFormat>(frame->format), width, height));
         layout_format_ = frame->format;
-        layout_width_ = frame->width;
-        layout_height_ = frame->height;
+        layout_width_ = width;
+        layout_height_ = height;
     }
     return layout_;
 }

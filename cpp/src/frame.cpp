@@ -16,17 +16,46 @@ std::string Frame::pixel_format_name() const {
     return name ? name : "";
 }
 
+std::string Frame::channel_layout_name() const {
+    char name[128] = {0};
+#if LIBAVUTIL_VERSION_INT >= AV_VERSION_INT(57, 24, 100)
+    // An unspecified order has no name, as in ffprobe (FFmpeg would describe it "2 channels").
+    if (frame_->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC ||
+        av_channel_layout_describe(&frame_->ch_layout, name, sizeof name) < 0)
+        return "";
+#else
+    av_get_channel_layout_string(name, sizeof name, frame_->channels, frame_->channel_layout);
+#endif
+    return name;
+}
+
+std::string Frame::sample_format_name() const {
+    const char* name = av_get_sample_fmt_name(static_cast<AVSampleFormat>(frame_->format));
+    return name ? name : "";
+}
+
 char Frame::picture_type() const { return av_get_picture_type_char(frame_->pict_type); }
 
 bool Frame::corrupt() const {
     return damaged_input_ || (frame_->flags & AV_FRAME_FLAG_CORRUPT) || frame_->decode_error_flags != 0;
 }
 
-int Frame::linesize(int plane) const { return frame_->linesize[plane]; }
+int Frame::linesize(int plane) const { return layout_->at(plane).is_audio ? frame_->linesize[0] : frame_->linesize[plane]; }
 
 PlaneSpan Frame::span(int plane) const {
     const PlaneLayout& layout = layout_->at(plane);
     PlaneSpan span;
+    if (layout.is_audio) {
+        // Samples one after another; every plane is linesize[0] bytes long, padding included.
+        span.first_row = frame_->extended_data[plane];
+        span.row_stride = layout.row_bytes;
+        span.lowest = span.first_row;
+        span.raw_bytes = static_cast<std::size_t>(frame_->linesize[0]);
+        const std::size_t tight = static_cast<std::size_t>(layout.row_bytes) * layout.height;
+        if (span.raw_bytes < tight)
+            throw Error(AVERROR(EINVAL), "", "audio plane " + std::to_string(plane) + " is larger than its buffer");
+        return span;
+    }
     span.first_row = frame_->data[plane];
     if (layout.is_palette) {
         span.row_stride = layout.row_bytes;

@@ -125,13 +125,45 @@ PlaneLayout describe_data_plane(const AVPixFmtDescriptor* desc, int index, int w
 }  // namespace
 
 const char* ItemType::pep3118() const {
-    // [float][big-endian][log2 of the size in bytes]; single bytes have no byte order.
-    static const char* const kFormats[2][2][4] = {
+    // [kind][big-endian][log2 of the size in bytes]; single bytes have no byte order.
+    static const char* const kFormats[3][2][4] = {
         {{"B", "<H", "<I", "<Q"}, {"B", ">H", ">I", ">Q"}},
         {{"", "<e", "<f", "<d"}, {"", ">e", ">f", ">d"}},
+        {{"b", "<h", "<i", "<q"}, {"b", ">h", ">i", ">q"}},
     };
     const int size_log2 = bits == 8 ? 0 : bits == 16 ? 1 : bits == 32 ? 2 : 3;
-    return kFormats[kind == Kind::Float][big_endian][size_log2];
+    return kFormats[static_cast<int>(kind)][big_endian][size_log2];
+}
+
+std::vector<PlaneLayout> describe_audio_planes(AVSampleFormat format, int channels, int samples) {
+    const int itemsize = av_get_bytes_per_sample(format);
+    if (itemsize <= 0 || channels <= 0 || samples < 0)
+        throw Error(AVERROR(EINVAL), "", "cannot describe audio of sample format " + std::to_string(format) + " with " +
+                                             std::to_string(channels) + " channels");
+    const AVSampleFormat packed = av_get_packed_sample_fmt(format);
+    ItemType item;
+    item.bits = itemsize * 8;
+    item.kind = packed == AV_SAMPLE_FMT_FLT || packed == AV_SAMPLE_FMT_DBL ? ItemType::Kind::Float
+                : packed == AV_SAMPLE_FMT_U8                               ? ItemType::Kind::Unsigned
+                                                                           : ItemType::Kind::Signed;
+    const bool planar = av_sample_fmt_is_planar(format);
+    const int per_plane = planar ? 1 : channels;
+    std::vector<PlaneLayout> planes(planar ? channels : 1);
+    for (std::size_t i = 0; i < planes.size(); ++i) {
+        PlaneLayout& plane = planes[i];
+        plane.index = static_cast<int>(i);
+        plane.is_audio = true;
+        plane.width = per_plane;
+        plane.height = samples;
+        plane.row_bytes = per_plane * itemsize;
+        plane.item = item;
+        plane.itemsize = itemsize;
+        plane.ndim = planar ? 1 : 2;
+        plane.shape[0] = samples;
+        plane.shape[1] = per_plane;  // also for 1-D planes: the view's length is shape[0] * shape[1] items
+        plane.inner_strides[0] = itemsize;
+    }
+    return planes;
 }
 
 std::int64_t PlaneLayout::view_row_extent() const {

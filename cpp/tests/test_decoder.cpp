@@ -20,7 +20,7 @@ std::string sample(const std::string& name) { return std::string(DERENOTES_SAMPL
 
 DecoderOptions stream(int video_stream) {
     DecoderOptions options;
-    options.video_stream = video_stream;
+    options.stream = video_stream;
     return options;
 }
 
@@ -100,7 +100,7 @@ TEST(Decoder, BottomUpFramesHaveANegativeStride) {
 
 TEST(Decoder, PicksVideoStreamsAmongVideoStreamsOnly) {
     Decoder first(file_source(sample("audio_first.mkv")));
-    EXPECT_EQ(first.info().video_stream_count, 2);
+    EXPECT_EQ(first.info().stream_count, 2);
     EXPECT_EQ(first.info().stream_index, 1);
     EXPECT_EQ(first.info().codec, "h264");
     EXPECT_EQ(decode_all(first).size(), 10u);

@@ -169,5 +169,41 @@ TEST(PlaneLayout, RejectsInvalidInput) {
     EXPECT_THROW(describe_planes(AV_PIX_FMT_VAAPI, 4, 4), Error);
 }
 
+// Audio planes against FFmpeg's own buffer layout (av_samples_get_buffer_size): one plane per
+// channel for planar formats, one interleaved plane for packed ones, each within its linesize.
+TEST(AudioPlaneLayout, FollowsFFmpegsSampleFormats) {
+    struct Expected {
+        AVSampleFormat format;
+        const char* item;
+    };
+    for (const Expected& expected : {Expected{AV_SAMPLE_FMT_U8, "B"}, Expected{AV_SAMPLE_FMT_S16, "<h"},
+                                     Expected{AV_SAMPLE_FMT_S32, "<i"}, Expected{AV_SAMPLE_FMT_S64, "<q"},
+                                     Expected{AV_SAMPLE_FMT_FLT, "<f"}, Expected{AV_SAMPLE_FMT_DBL, "<d"}}) {
+        for (AVSampleFormat format : {expected.format, av_get_planar_sample_fmt(expected.format)}) {
+            for (int channels : {1, 2, 6}) {
+                const int samples = 1023;
+                const bool planar = av_sample_fmt_is_planar(format);
+                const std::vector<PlaneLayout> planes = describe_audio_planes(format, channels, samples);
+                ASSERT_EQ(planes.size(), planar ? static_cast<std::size_t>(channels) : 1u) << av_get_sample_fmt_name(format);
+                int linesize = 0;
+                ASSERT_GT(av_samples_get_buffer_size(&linesize, channels, samples, format, 0), 0);
+                for (const PlaneLayout& plane : planes) {
+                    EXPECT_TRUE(plane.is_audio);
+                    EXPECT_STREQ(plane.item.pep3118(), expected.item) << av_get_sample_fmt_name(format);
+                    EXPECT_EQ(plane.itemsize, av_get_bytes_per_sample(format));
+                    EXPECT_EQ(plane.ndim, planar ? 1 : 2);
+                    EXPECT_EQ(plane.shape[0], samples);
+                    EXPECT_EQ(plane.shape[1], planar ? 1 : channels);
+                    EXPECT_EQ(plane.inner_strides[0], plane.itemsize);
+                    EXPECT_EQ(plane.row_bytes, plane.itemsize * (planar ? 1 : channels));
+                    EXPECT_LE(std::int64_t{plane.row_bytes} * samples, linesize);
+                }
+            }
+        }
+    }
+    EXPECT_THROW(describe_audio_planes(AV_SAMPLE_FMT_NONE, 2, 16), Error);
+    EXPECT_THROW(describe_audio_planes(AV_SAMPLE_FMT_S16, 0, 16), Error);
+}
+
 }  // namespace
 }  // namespace derenotes

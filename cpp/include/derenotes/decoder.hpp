@@ -1,6 +1,6 @@
-// Video decoding: a Demuxer and a StreamDecoder put together for one of a source's video
-// streams, giving its frames in presentation order as Frames (flushing the codec at the end of
-// the file), with the stream's description, and the seeking random access needs.
+// Decoding one stream: a Demuxer and a StreamDecoder put together for one of a source's video
+// or audio streams, giving its frames in presentation order as Frames (flushing the codec at
+// the end of the file), with the stream's description, and the seeking random access needs.
 #pragma once
 
 #include <cstdint>
@@ -22,7 +22,7 @@
 namespace derenotes {
 
 struct StreamInfo {
-    int video_stream_count = 0;
+    int stream_count = 0;  // the file's streams of the decoded stream's kind (video or audio)
     int stream_index = 0;  // among all the file's streams
     int width = 0, height = 0;
     std::string pixel_format;  // FFmpeg's name, "" if unknown
@@ -34,10 +34,14 @@ struct StreamInfo {
     std::int64_t frame_count = -1;           // the container's count; negative when unknown
     int reorder_delay = 0;                   // frames the decoder holds back to reorder (video_delay)
     bool intra_only = false;                 // the codec codes every frame on its own
+    // Audio streams: as the stream's parameters say (FFmpeg's names: "stereo", "fltp").
+    int sample_rate = 0, channels = 0;
+    std::string channel_layout, sample_format;
 };
 
 struct DecoderOptions {
-    int video_stream = 0;  // counts the file's video streams only (like ffmpeg's -map 0:v:N)
+    AVMediaType media = AVMEDIA_TYPE_VIDEO;  // the kind of stream decoded: video or audio
+    int stream = 0;  // counts the file's streams of that kind only (like ffmpeg's -map 0:v:N, 0:a:N)
     int threads = 0;       // 0: FFmpeg's automatic count, frame and slice threading; N: exactly N
     // Frames (and stream headers) of more pixels than this are refused, so that a hostile header
     // cannot make the decoder allocate gigabytes; 0 leaves only FFmpeg's own limit.

@@ -51,6 +51,15 @@ using FramePtr = std::unique_ptr<AVFrame, FrameDeleter>;
 using PacketPtr = std::unique_ptr<AVPacket, PacketDeleter>;
 using ScaleContextPtr = std::unique_ptr<SwsContext, ScaleContextDeleter>;
 
+// The channels of an audio frame (FFmpeg 5.1 moved them into ch_layout).
+inline int frame_channels(const AVFrame* frame) {
+#if LIBAVUTIL_VERSION_INT >= AV_VERSION_INT(57, 24, 100)
+    return frame->ch_layout.nb_channels;
+#else
+    return frame->channels;
+#endif
+}
+
 // Whether FFmpeg flagged the frame as a key frame (FFmpeg 6.1 moved this into frame->flags).
 inline bool frame_is_key(const AVFrame* frame) {
 #if LIBAVUTIL_VERSION_INT >= AV_VERSION_INT(58, 29, 100)

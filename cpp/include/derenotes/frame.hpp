@@ -30,6 +30,13 @@ public:
     int height() const { return frame_->height; }
     int pixel_format() const { return frame_->format; }
     std::string pixel_format_name() const;
+    // Audio frames: samples per channel, sample rate, channels, the channel layout's and the
+    // sample format's names (FFmpeg's: "stereo", "5.1", "fltp", "s16").
+    int samples() const { return frame_->nb_samples; }
+    int sample_rate() const { return frame_->sample_rate; }
+    int channels() const { return frame_channels(frame_.get()); }
+    std::string channel_layout_name() const;
+    std::string sample_format_name() const;
     bool has_pts() const { return frame_->best_effort_timestamp != AV_NOPTS_VALUE; }
     std::int64_t pts() const { return frame_->best_effort_timestamp; }
     // The pts the frame's packet had, carried through the decoder (pts() is FFmpeg's best effort,

@@ -1,5 +1,6 @@
-// Plane geometry of any software pixel format, derived from FFmpeg's AVPixFmtDescriptor:
-// how many planes a frame has, each plane's size, and how its bytes map onto an array.
+// Plane geometry of any software pixel format, derived from FFmpeg's AVPixFmtDescriptor, and of
+// any audio sample format: how many planes a frame has, each plane's size, and how its bytes map
+// onto an array.
 #pragma once
 
 #include <cstdint>
@@ -7,14 +8,16 @@
 
 extern "C" {
 #include <libavutil/pixfmt.h>
+#include <libavutil/samplefmt.h>
 }
 
 namespace derenotes {
 
-// What one item of a plane's array view is: an unsigned integer or a floating-point number of
-// `bits` bits (8, 16, 32 or 64), stored big-endian or little-endian (single bytes: little).
+// What one item of a plane's array view is: an unsigned or signed integer or a floating-point
+// number of `bits` bits (8, 16, 32 or 64), stored big-endian or little-endian (single bytes:
+// little).
 struct ItemType {
-    enum class Kind { Unsigned, Float };
+    enum class Kind { Unsigned, Float, Signed };
     Kind kind = Kind::Unsigned;
     int bits = 8;
     bool big_endian = false;
@@ -34,6 +37,9 @@ struct PlaneLayout {
     int height = 0;      // rows
     int row_bytes = 0;   // bytes of pixel data in a row: FFmpeg's minimum linesize
     bool is_palette = false;  // the 256-entry palette of PAL formats: rows of 4 bytes, no linesize
+    // A plane of audio: its rows are samples (height: the frame's sample count), one right after
+    // the other (row stride: row_bytes); FFmpeg's linesize is the whole plane's padded size.
+    bool is_audio = false;
 
     // The image-shaped array view of the plane: shape[0] is `height` rows (row stride: the
     // frame's linesize, or 4 for a palette); the other dimensions have fixed byte strides.
@@ -51,5 +57,10 @@ struct PlaneLayout {
 // last plane). Throws derenotes::Error for unknown formats and hardware formats, whose data is
 // not in memory.
 std::vector<PlaneLayout> describe_planes(AVPixelFormat format, int width, int height);
+
+// Describes every data plane of audio in `format` with `channels` channels and `samples` samples:
+// planar formats (fltp, s16p, ...) one plane per channel, shape (samples,); packed formats one
+// plane, shape (samples, channels). Throws derenotes::Error for unknown formats.
+std::vector<PlaneLayout> describe_audio_planes(AVSampleFormat format, int channels, int samples);
 
 }  // namespace derenotes

@@ -10,6 +10,7 @@ cdef extern from "derenotes/dlpack.h" nogil:
         DLDeviceType device_type
         int32_t device_id
     enum:
+        kDLInt
         kDLUInt
         kDLFloat
         DLPACK_MAJOR_VERSION
@@ -86,7 +87,7 @@ cdef DLDataType _dlpack_dtype(_Plane plane) except *:
     cdef DLDataType dtype
     dtype.lanes = 1
     dtype.bits = item.bits
-    dtype.code = kDLFloat if item.kind == ItemKind.Float else kDLUInt
+    dtype.code = kDLFloat if item.kind == ItemKind.Float else kDLInt if item.kind == ItemKind.Signed else kDLUInt
     return dtype
 
 

@@ -11,29 +11,28 @@ cdef VideoFrame _wrap_frame(unique_ptr[Frame] frame, object time_base, double ti
     return out
 
 
-@cython.freelist(16)
-cdef class VideoFrame:
-    """VideoFrame()
+cdef class _Frame:
+    """_Frame()
 --
 
-    One decoded frame, made by a VideoReader (not by calling VideoFrame). It owns its own
-    reference to FFmpeg's frame, so it and its planes stay valid however far the reader moves on,
-    and after the reader is closed."""
+    What video and audio frames share: the C++ frame (its own reference to FFmpeg's frame, so
+    that it and its planes stay valid however far the reader moves on, and after the reader is
+    closed), its planes, times and damage."""
 
     cdef unique_ptr[Frame] _frame
     cdef readonly object time_base
     """The unit of pts, in seconds, as a Fraction (the stream's time base)."""
     cdef double _time_base_seconds
-    cdef tuple _conversion  # the reader's defaults for to_ndarray()
     cdef Py_ssize_t _exports  # buffers of any of its planes exported and not yet released
 
     def __init__(self):
-        raise TypeError("VideoFrame objects come from a VideoReader")
+        raise TypeError(f"{type(self).__name__} objects come from a reader")
 
     @property
     def planes(self):
-        """One buffer per data plane of the frame's pixel format (for palette formats the
-        palette is the last plane)."""
+        """One buffer per data plane, of the frame's pixel format (for palette formats the
+        palette is the last plane) or of its samples (one per channel for planar sample
+        formats, one of all channels for packed ones)."""
         # Made anew on each access, not cached: a cached tuple would be a reference cycle
         # (frame -> plane -> frame), and the frame's memory would wait for the cyclic garbage
         # collector instead of returning to FFmpeg's pool as soon as the user lets go.
@@ -60,21 +59,6 @@ cdef class VideoFrame:
         return arrays
 
     @property
-    def width(self):
-        """Width of the decoded picture in pixels."""
-        return self._frame.get().width()
-
-    @property
-    def height(self):
-        """Height of the decoded picture in pixels."""
-        return self._frame.get().height()
-
-    @property
-    def pix_fmt(self):
-        """FFmpeg's name of the frame's pixel format, e.g. 'yuv420p'."""
-        return _text(self._frame.get().pixel_format_name())
-
-    @property
     def pts(self):
         """Presentation timestamp in time_base units (FFmpeg's best effort), or None."""
         cdef Frame* frame = self._frame.get()
@@ -90,16 +74,6 @@ cdef class VideoFrame:
     def index(self):
         """0-based position of the frame in presentation order."""
         return self._frame.get().index()
-
-    @property
-    def key_frame(self):
-        """True when FFmpeg flagged the frame as a key frame."""
-        return self._frame.get().key_frame()
-
-    @property
-    def pict_type(self):
-        """'I', 'P', 'B', 'S', 'SI', ... as FFmpeg's single-letter code; '?' when unknown."""
-        return chr(self._frame.get().picture_type())
 
     @property
     def corrupt(self):
@@ -126,6 +100,44 @@ cdef class VideoFrame:
                 frame.make_writable()
         finally:
             _leave(NULL)
+
+
+
+@cython.freelist(16)
+cdef class VideoFrame(_Frame):
+    """VideoFrame()
+--
+
+    One decoded frame, made by a VideoReader (not by calling VideoFrame). It owns its own
+    reference to FFmpeg's frame, so it and its planes stay valid however far the reader moves on,
+    and after the reader is closed."""
+
+    cdef tuple _conversion  # the reader's defaults for to_ndarray()
+
+    @property
+    def width(self):
+        """Width of the decoded picture in pixels."""
+        return self._frame.get().width()
+
+    @property
+    def height(self):
+        """Height of the decoded picture in pixels."""
+        return self._frame.get().height()
+
+    @property
+    def pix_fmt(self):
+        """FFmpeg's name of the frame's pixel format, e.g. 'yuv420p'."""
+        return _text(self._frame.get().pixel_format_name())
+
+    @property
+    def key_frame(self):
+        """True when FFmpeg flagged the frame as a key frame."""
+        return self._frame.get().key_frame()
+
+    @property
+    def pict_type(self):
+        """'I', 'P', 'B', 'S', 'SI', ... as FFmpeg's single-letter code; '?' when unknown."""
+        return chr(self._frame.get().picture_type())
 
     def to_ndarray(self, format=None, *, width=None, height=None, out=None, sws_flags=None):
         """The frame converted with libswscale, as the ffmpeg CLI converts it (``-pix_fmt

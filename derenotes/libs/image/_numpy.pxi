@@ -15,14 +15,14 @@ cdef extern from "numpy/arrayobject.h":
     # Steals the reference to `base`.
     int PyArray_SetBaseObject(PyArrayObject* array, PyObject* base) except -1
 
-# NumPy's dtypes for PlaneLayout's item formats ("B", "<H", ">f", ...), made once: the dtype of
-# code _ITEM_CODES[i] is _ITEM_DTYPES[2 * i], big-endian _ITEM_DTYPES[2 * i + 1].
+# NumPy's dtypes for PlaneLayout's item types ("B", "<h", ">f", ...), made once, by _item_slot().
 cdef list _ITEM_DTYPES = None  # [_item_slot(item)]: NumPy's dtype of each ItemType; None until NumPy is imported
 
 
 cdef inline int _item_slot(const ItemType& item) noexcept nogil:
     cdef int size_log2 = 0 if item.bits == 8 else 1 if item.bits == 16 else 2 if item.bits == 32 else 3
-    return (8 if item.kind == ItemKind.Float else 0) + (4 if item.big_endian else 0) + size_log2
+    cdef int kind = 8 if item.kind == ItemKind.Float else 16 if item.kind == ItemKind.Signed else 0
+    return kind + (4 if item.big_endian else 0) + size_log2
 
 
 cdef int _import_numpy() except -1:
@@ -30,8 +30,8 @@ cdef int _import_numpy() except -1:
     _import_array()
     import numpy
     cdef ItemType item
-    dtypes = [None] * 16
-    for item.kind in (ItemKind.Unsigned, ItemKind.Float):
+    dtypes = [None] * 24
+    for item.kind in (ItemKind.Unsigned, ItemKind.Float, ItemKind.Signed):
         for item.big_endian in (False, True):
             for item.bits in (8, 16, 32, 64):
                 if not (item.kind == ItemKind.Float and item.bits == 8):

@@ -5,7 +5,7 @@
 _INDEX_SOURCES = {"packets": IndexSource.Packets, "decode": IndexSource.Decoding}
 
 
-cdef class VideoReader:
+cdef class VideoReader(_StreamReader):
     """VideoReader(source, *, stream=0, threads=0, max_pixels=DEFAULT_MAX_PIXELS, format=None, width=None, height=None, sws_flags=None, index='packets', allow_nested=False, allow_network=False, max_streams=DEFAULT_MAX_STREAMS, max_packets=DEFAULT_MAX_PACKETS, max_probe_bytes=DEFAULT_MAX_PROBE_BYTES, timeout=DEFAULT_TIMEOUT, max_nested_opens=DEFAULT_MAX_NESTED_OPENS)
 --
 
@@ -79,46 +79,13 @@ cdef class VideoReader:
     long index build), which raises derenotes.CancelledError, and returns once it has.
     """
 
-    cdef unique_ptr[Decoder] _decoder  # iteration's; empty after random access took it unused
     cdef unique_ptr[RandomAccess] _random  # made on first random access
-    cdef StreamInfo _stream_info  # copied at open: the reader keeps it whoever has the decoder
-    cdef bint _closed
     cdef object _times  # _indexing.FrameTimes from the index, made on first use
     cdef int64_t _times_version  # the index's version _times was made from
     cdef IndexSource _index_source
-    cdef shared_ptr[const Source] _source  # what every decoder of the reader reads, made once
-    cdef readonly object path
-    """The path the reader was opened with, as os.fspath gave it (str or bytes); None for bytes and
-    file objects."""
-    cdef readonly str name
-    """The source as messages name it, its path or else a description such as "<bytes, 1.2 MB>"
-    or "<BufferedReader 'clip.mp4'>"."""
-    cdef readonly int stream
-    """Which video stream is decoded, counted among the file's video streams."""
-    cdef readonly int threads
-    """Decoding threads asked for (0: FFmpeg's automatic count)."""
-    cdef readonly object max_streams
-    """The most streams a file may have (None: FFmpeg's own limit, 1000)."""
     cdef readonly object max_pixels
     """The largest frame, in pixels, the reader decodes (None: FFmpeg's own limit)."""
-    cdef readonly object max_packets
-    """The most packets a file's index may hold (None: no limit)."""
-    cdef readonly object max_probe_bytes
-    """The bytes FFmpeg may read to find the streams' parameters (None: FFmpeg's default)."""
-    cdef readonly bint allow_nested
-    """Whether the file may make the reader open other files or URLs (playlists, concat lists)."""
-    cdef readonly bint allow_network
-    """Whether a path with a scheme ("https://...") is a URL; otherwise every string is a path."""
-    cdef readonly object timeout
-    """Seconds a call may wait without anything arriving (None: forever)."""
-    cdef readonly object max_nested_opens
-    """With allow_nested, the most other resources one step may open (None: no limit)."""
-    cdef shared_ptr[CancelFlag] _cancel  # set by close() from another thread: stops every decoder of the reader
-    cdef object _time_base
-    cdef double _time_base_seconds
     cdef tuple _conversion  # to_ndarray()'s defaults for this reader's frames: (format, width, height, sws_flags)
-    cdef bint _started  # frames were taken: a new iteration must start from the top
-    cdef unsigned long _holder  # the thread inside the decoder with the GIL released (its ident), 0: none
 
     def __cinit__(self, source, *, int stream=0, int threads=0, max_pixels=DEFAULT_MAX_PIXELS, format=None,
                   width=None, height=None, sws_flags=None, index="packets", bint allow_nested=False,
@@ -132,146 +99,28 @@ cdef class VideoReader:
         self._index_source = _INDEX_SOURCES[index]
         self._conversion = (format or "rgb24", width, height, sws_flags or "")
         scale_flags_named(self._conversion[3].encode())  # a ValueError now, not at the first frame
-        # (FFmpeg's URL timeouts are microseconds in an int64: anything past 30 years is forever.)
-        self._source = _make_source(source, allow_network, <int64_t>(min(timeout or 0, 1e9) * 1e6))
-        self.path = os.fspath(source) if isinstance(source, (str, os.PathLike)) else None
-        self.name = os.fsdecode(self.path) if self.path is not None else _text(self._source.get().name())
-        self._cancel = make_shared[CancelFlag]()
-        self.stream = stream
-        self.threads = threads
         self.max_pixels = max_pixels
-        self.max_streams = max_streams
-        self.max_packets = max_packets
-        self.max_probe_bytes = max_probe_bytes
-        self.allow_nested = allow_nested
-        self.allow_network = allow_network
-        self.timeout = timeout
-        self.max_nested_opens = max_nested_opens
-        self._open()
-        cdef const StreamInfo* info = &self._stream_info
-        if format is not None and format != _text(info.pixel_format):
+        self._set_up(source, AVMEDIA_TYPE_VIDEO, stream, threads, max_pixels or 0, allow_nested, allow_network,
+                     max_streams, max_packets, max_probe_bytes, timeout, max_nested_opens)
+        if format is not None and format != _text(self._stream_info.pixel_format):
             conversion_planes(pixel_format_named(format.encode()), 1, 1, False)  # an error now, not later
-        self._time_base = Fraction(info.time_base_num, info.time_base_den)
-        self._time_base_seconds = <double>info.time_base_num / info.time_base_den
 
-    cdef DecoderOptions _options(self):
-        cdef DecoderOptions options
-        options.video_stream = self.stream
-        options.threads = self.threads
-        options.max_pixels = self.max_pixels or 0
-        options.max_streams = self.max_streams or 0
-        options.max_packets = self.max_packets or 0
-        options.max_probe_bytes = self.max_probe_bytes or 0
-        options.interrupted = _interrupted
-        options.allow_nested = self.allow_nested
-        options.cancel = self._cancel
-        options.timeout = self.timeout or 0
-        options.max_nested_opens = self.max_nested_opens or 0
-        return options
-
-    cdef _open(self):
-        cdef shared_ptr[const Source] source = self._source
-        cdef DecoderOptions options = self._options()
-        cdef unique_ptr[Decoder] decoder
-        self._claim()
-        try:
-            with nogil:
-                decoder.reset(new Decoder(source, options))
-                decoder.swap(self._decoder)
-                decoder.reset()  # the previous decoder, if any
-        finally:
-            _leave(&self._holder)
-        self._stream_info = self._decoder.get().info()
-        self._started = False
-
-    cdef inline int _claim(self) except -1:
-        """_enter for this reader, which must still be open: close() from another thread may have
-        come between this call's own check and its claim."""
-        _enter(&self._holder, self)
-        if self._closed:
-            _leave(&self._holder)
-            self._check_open()
-        return 0
-
-    cdef inline int _check_open(self) except -1:
-        if self._closed:
-            raise ValueError(f"I/O operation on a closed VideoReader ({_indexing.shown_name(self.name)})")
-        return 0
-
-    cdef Decoder* _iteration_decoder(self) except NULL:
-        """The decoder iteration uses, opened anew if random access took the first one."""
-        self._check_open()
-        if not self._decoder:
-            self._open()
-        return self._decoder.get()
-
-    def close(self):
-        """Closes the file and frees the decoder; frames already taken stay valid. Idempotent.
-        From another thread while a call is in progress: that call raises CancelledError, and
-        close() returns once it has."""
+    cdef int _free_decoders(self) except -1:
         cdef unique_ptr[Decoder] decoder
         cdef unique_ptr[RandomAccess] random
-        if self._holder and self._holder != PyThread_get_thread_ident():
-            self._closed = True  # the holder's next call, and everyone's, sees a closed reader
-            self._cancel_call_in_progress()
-        _enter(&self._holder, self)
-        try:
-            self._closed = True
-            decoder.swap(self._decoder)
-            random.swap(self._random)
-            with nogil:
-                decoder.reset()  # joins FFmpeg's threads: without the GIL, so they cannot wait on us
-                random.reset()
-        finally:
-            _leave(&self._holder)
-
-    cdef int _cancel_call_in_progress(self) except -1:
-        """Stops another thread's call into the decoder and waits, without the GIL, until it has
-        left: its decoder stops at its next interrupt check (FFmpeg's I/O asks every read and
-        every 100 ms of waiting, FIFOs every 20 ms)."""
-        cdef unsigned long me = PyThread_get_thread_ident()
-        self._cancel.get().cancel()
-        while self._holder and self._holder != me:
-            with nogil:
-                usleep(1000)
+        decoder.swap(self._decoder)
+        random.swap(self._random)
+        with nogil:
+            decoder.reset()  # joins FFmpeg's threads: without the GIL, so they cannot wait on us
+            random.reset()
         return 0
 
-    @property
-    def closed(self):
-        """True once close() was called (or the with block ended)."""
-        return self._closed
-
-    def __enter__(self):
-        self._check_open()
-        return self
-
-    def __exit__(self, *exc_info):
-        self.close()
-        return False
-
-    def __iter__(self):
-        self._check_open()
-        if self._started or not self._decoder:
-            self._open()  # reopening is exact for every format, unlike seeking to the start
-        return self
-
     def __next__(self):
-        cdef Decoder* decoder = self._iteration_decoder()
         cdef unique_ptr[Frame] frame
-        self._claim()
-        self._started = True
-        try:
-            with nogil:
-                frame = decoder.next()
-        finally:
-            _leave(&self._holder)
+        self._next_frame(&frame)
         if not frame:
             raise StopIteration
         return _wrap_frame(move(frame), self._time_base, self._time_base_seconds, self._conversion)
-
-    cdef const StreamInfo* _info(self) except NULL:
-        self._check_open()
-        return &self._stream_info
 
     # -----------------------------------------------------------------------------------------
     # Random access: frames by number (their place in iteration) and by time. A decoder of its
@@ -412,11 +261,6 @@ cdef class VideoReader:
         return _text(self._info().pixel_format)
 
     @property
-    def codec(self):
-        """The name of the FFmpeg decoder in use, e.g. 'h264', 'hevc', 'libdav1d'."""
-        return _text(self._info().codec)
-
-    @property
     def fps(self):
         """The stream's frame rate as a float: its average rate, else FFmpeg's guess from the
         container and codec (ffprobe's r_frame_rate), or None when neither tells."""
@@ -426,38 +270,15 @@ cdef class VideoReader:
         return <double>info.rate_num / info.rate_den if info.rate_den else None
 
     @property
-    def time_base(self):
-        """The unit of frame.pts, in seconds, as a Fraction."""
-        self._check_open()
-        return self._time_base
-
-    @property
-    def duration(self):
-        """The stream's duration in seconds (the file's when the stream has none), or None."""
-        cdef double duration = self._info().duration
-        return duration if duration >= 0 else None
-
-    @property
     def frame_count(self):
         """The frame count the container's header gives, or None when it gives none."""
         cdef int64_t count = self._info().frame_count
         return count if count >= 0 else None
 
     @property
-    def stream_index(self):
-        """The index of the decoded stream among all the file's streams (ffprobe's index)."""
-        return self._info().stream_index
-
-    @property
     def video_stream_count(self):
         """How many video streams the file has."""
-        return self._info().video_stream_count
-
-    @property
-    def decode_errors(self):
-        """How many packets or frames the decoder rejected as damaged in this iteration."""
-        self._check_open()
-        return self._decoder.get().decode_errors() if self._decoder else 0
+        return self._info().stream_count
 
     def __repr__(self):
         if self._closed:

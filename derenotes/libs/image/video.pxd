@@ -53,6 +53,7 @@ cdef extern from "derenotes/plane_layout.hpp" namespace "derenotes" nogil:
     cpdef enum class ItemKind "derenotes::ItemType::Kind":
         Unsigned
         Float
+        Signed
 
     cdef cppclass ItemType:
         ItemKind kind
@@ -63,6 +64,7 @@ cdef extern from "derenotes/plane_layout.hpp" namespace "derenotes" nogil:
     cdef cppclass PlaneLayout:
         int index, width, height, row_bytes
         bool is_palette
+        bool is_audio
         int ndim
         int64_t shape[3]
         int64_t inner_strides[2]
@@ -83,6 +85,11 @@ cdef extern from "derenotes/frame.hpp" namespace "derenotes" nogil:
         int height()
         int pixel_format()
         string pixel_format_name()
+        int samples()
+        int sample_rate()
+        int channels()
+        string channel_layout_name()
+        string sample_format_name()
         bool has_pts()
         int64_t pts()
         int64_t index()
@@ -125,9 +132,15 @@ cdef extern from "derenotes/interrupt.hpp" namespace "derenotes" nogil:
     void require_seekable(const Source& source, const char* what) except +raise_error
 
 
+cdef extern from "libavutil/avutil.h" nogil:
+    cpdef enum AVMediaType:
+        AVMEDIA_TYPE_VIDEO
+        AVMEDIA_TYPE_AUDIO
+
+
 cdef extern from "derenotes/decoder.hpp" namespace "derenotes" nogil:
     cdef cppclass StreamInfo:
-        int video_stream_count
+        int stream_count
         int stream_index
         int width, height
         string pixel_format
@@ -137,11 +150,14 @@ cdef extern from "derenotes/decoder.hpp" namespace "derenotes" nogil:
         int time_base_num, time_base_den
         double duration
         int64_t frame_count
+        int sample_rate, channels
+        string channel_layout, sample_format
 
     ctypedef bool (*InterruptCheck)() noexcept nogil
 
     cdef cppclass DecoderOptions:
-        int video_stream
+        AVMediaType media
+        int stream
         int threads
         int64_t max_pixels
         InterruptCheck interrupted

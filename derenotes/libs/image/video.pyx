@@ -7,7 +7,9 @@ This layer adapts, it does not decode: every FFmpeg call is in cpp/. The module 
 and the topic files it includes:
     _calls.pxi       C++ errors to exceptions, FFmpeg's log, Ctrl-C, the wrapper of blocking calls
     _sources.pxi     what a reader reads: paths, bytes in memory, file objects
+    _stream_reader.pxi  what every reader shares: source, options, iteration, close, claim
     _reader.pxi      VideoReader: iteration and random access
+    _audio.pxi       AudioReader and AudioFrame
     _frame.pxi       VideoFrame and its conversion (to_ndarray)
     _conversion.pxi  the arrays conversions write into
     _numpy.pxi       NumPy's C API and item dtypes (NumPy imported on first use)
@@ -55,13 +57,16 @@ from derenotes._indexing import (DEFAULT_MAX_NESTED_OPENS, DEFAULT_MAX_PACKETS, 
                                  DEFAULT_MAX_PROBE_BYTES, DEFAULT_MAX_STREAMS, DEFAULT_TIMEOUT)
 
 __all__ = ["DEFAULT_MAX_NESTED_OPENS", "DEFAULT_MAX_PACKETS", "DEFAULT_MAX_PIXELS", "DEFAULT_MAX_PROBE_BYTES",
-           "DEFAULT_MAX_STREAMS", "DEFAULT_TIMEOUT", "VideoFrame", "VideoReader", "get_log_level", "set_log_level"]
+           "DEFAULT_MAX_STREAMS", "DEFAULT_TIMEOUT", "AudioFrame", "AudioReader", "VideoFrame", "VideoReader",
+           "get_log_level", "set_log_level"]
 
 cdef int64_t NO_TIMESTAMP = INT64_MIN  # AV_NOPTS_VALUE
 
 include "_calls.pxi"
 include "_sources.pxi"
+include "_stream_reader.pxi"
 include "_reader.pxi"
+include "_audio.pxi"
 include "_frame.pxi"
 include "_conversion.pxi"
 include "_numpy.pxi"
@@ -72,7 +77,7 @@ include "_dlpack.pxi"
 # _Plane: the buffer exporter, and the token that keeps a frame alive while its memory is out.
 
 
-cdef _Plane _make_plane(VideoFrame frame, int index):
+cdef _Plane _make_plane(_Frame frame, int index):
     cdef _Plane plane = _Plane.__new__(_Plane)
     plane.frame = frame
     plane.index = index
@@ -95,13 +100,13 @@ cdef inline void _fill_view(const PlaneLayout* layout, const PlaneSpan& span, Py
 @cython.freelist(16)
 cdef class _FrameExport:
     """Stands for memory of a frame handed out: the `obj` of one exported plane buffer, or the
-    base of the arrays of one VideoFrame.arrays. Keeps the frame alive and counts as one export
+    base of the arrays of one frame's .arrays. Keeps the frame alive and counts as one export
     on it while it lives."""
 
-    cdef readonly VideoFrame frame
+    cdef readonly _Frame frame
 
     @staticmethod
-    cdef _FrameExport track(VideoFrame frame):
+    cdef _FrameExport track(_Frame frame):
         cdef _FrameExport export = _FrameExport.__new__(_FrameExport)
         export.frame = frame
         frame._exports += 1
@@ -117,7 +122,8 @@ cdef class _Plane:
     """_Plane()
 --
 
-    One plane of a frame (from VideoFrame.planes), exported through the buffer protocol with no copy.
+    One plane of a frame (from VideoFrame.planes or AudioFrame.planes), exported through the
+    buffer protocol with no copy.
 
     memoryview(plane), numpy.asarray(plane): the image-shaped view, (height, width) or
         (height, width, channels), row stride = linesize (negative for bottom-up frames), so
@@ -127,7 +133,7 @@ cdef class _Plane:
     Read-only unless the frame is writable (see VideoFrame.make_writable).
     """
 
-    cdef readonly VideoFrame frame
+    cdef readonly _Frame frame
     """The frame this plane belongs to (kept alive by the plane)."""
     cdef readonly int index
     """The plane's number in the frame (FFmpeg's data[] index)."""
@@ -136,7 +142,7 @@ cdef class _Plane:
     cdef Py_ssize_t _strides[3]
 
     def __init__(self):
-        raise TypeError("_Plane objects come from VideoFrame.planes")
+        raise TypeError("_Plane objects come from a frame's planes")
 
     @property
     def width(self):
