@@ -101,6 +101,7 @@ void Decoder::open() {
     codec_ = std::make_unique<StreamDecoder>(stream, CodecOptions{options_.threads, options_.max_pixels}, source_->name());
     info_ = describe_stream(demuxer_->format(), stream, codec_->codec());
     info_.video_stream_count = demuxer_->count(AVMEDIA_TYPE_VIDEO);
+    info_.description = stream_description(stream);
 }
 
 std::unique_ptr<Frame> Decoder::next() {

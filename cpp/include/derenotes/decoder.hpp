@@ -16,6 +16,7 @@
 #include "derenotes/frame_index.hpp"
 #include "derenotes/interrupt.hpp"
 #include "derenotes/plane_layout.hpp"
+#include "derenotes/probe.hpp"
 #include "derenotes/source.hpp"
 #include "derenotes/stream_decoder.hpp"
 
@@ -34,6 +35,7 @@ struct StreamInfo {
     std::int64_t frame_count = -1;           // the container's count; negative when unknown
     int reorder_delay = 0;                   // frames the decoder holds back to reorder (video_delay)
     bool intra_only = false;                 // the codec codes every frame on its own
+    StreamDescription description;           // what probe() says of the stream (rotation, colours)
 };
 
 struct DecoderOptions {
