@@ -464,8 +464,8 @@ cdef class VideoReader:
 
     @property
     def flipped(self):
-        """True when the display matrix mirrors the picture: a player flips it top to bottom,
-        then turns it by rotation (a left-right mirror is rotation 180, flipped)."""
+        """Whether the display matrix mirrors the picture (a player flips it top to bottom, then
+        turns it by rotation; a left-right mirror is rotation 180, flipped)."""
         return self._info().description.flipped
 
     @property
@@ -491,8 +491,8 @@ cdef class VideoReader:
 
     @property
     def color_transfer(self):
-        """The transfer characteristic, e.g. 'bt709'; HDR: 'smpte2084' (PQ), 'arib-std-b67'
-        (HLG); None when not said."""
+        """The transfer characteristic, e.g. 'bt709', or for HDR 'smpte2084' (PQ) and
+        'arib-std-b67' (HLG); None when not said."""
         return _name(self._info().description.color_transfer)
 
     @property
