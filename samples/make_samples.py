@@ -207,7 +207,7 @@ COLOR_CLIPS = {
         lavfi("64x48", 10, 4) + ["-vf", "setsar=4/3", "-c:v", "libx264", "-pix_fmt", "yuv420p",
                                  "-color_primaries", "bt2020", "-color_trc", "arib-std-b67",
                                  "-colorspace", "bt2020nc", "-color_range", "pc"],
-        dict(codec="h264", pix_fmt="yuv420p", width=64, height=48, frames=4, fps=10.0),
+        dict(codec="h264", pix_fmt="yuvj420p", width=64, height=48, frames=4, fps=10.0),  # full range: the decoder says yuvj420p
     ),
     # Interlaced, top field first, BT.709 tagged.
     "mpeg2_interlaced.mkv": (
