@@ -21,6 +21,7 @@ from derenotes.errors import (
     UnsupportedCodecError,
 )
 from derenotes.libs.image.video import AudioFrame, AudioReader, VideoFrame, VideoReader, get_log_level, set_log_level
+from derenotes._probe import MediaInfo, StreamInfo, probe
 
 # FFmpeg's messages go to this logger; a library stays quiet unless the application says otherwise.
 logging.getLogger("derenotes").addHandler(logging.NullHandler())
@@ -45,4 +46,7 @@ __all__ = [
     "CancelledError",
     "set_log_level",
     "get_log_level",
+    "probe",
+    "MediaInfo",
+    "StreamInfo",
 ]

@@ -283,6 +283,64 @@ AUDIO_CLIPS = {
         [dict(codec="h264", pix_fmt="yuv420p", width=160, height=120, frames=20, fps=10.0)]),
 }
 
+# Metadata (probe(), VideoReader.rotation and the colour properties): display matrices as phones
+# write them, and colour-tagged, HDR-tagged and interlaced streams. FFmpeg 5.1's CLI has no
+# -display_rotation, and no option of it writes a mirror; its "rotate" tag, on a stream copy only
+# (an encode drops it), writes the matrix turned the other way than the tag says (rotate=90 is
+# played turned counter-clockwise). So every clip here is an encode whose tkhd matrix is patched
+# with the bytes a phone writes (patch_tkhd_matrix); the names say how a player turns them.
+DISPLAY_MATRIX_SOURCE = lavfi("64x48", 10, 5) + ["-c:v", "libx264", "-pix_fmt", "yuv420p"]
+DISPLAY_MATRICES = {  # name: tkhd's matrix (a, b, c, d), x' = a x + c y, y' = b x + d y, y down
+    "rotate90.mp4": (0, 1, -1, 0),  # a phone held upright: turned 90 degrees clockwise
+    "rotate180.mp4": (-1, 0, 0, -1),
+    "rotate270.mp4": (0, -1, 1, 0),
+    "hflip.mp4": (-1, 0, 0, 1),  # a left-right mirror
+    "transpose.mp4": (0, 1, 1, 0),  # a mirror about the diagonal: flipped and turned 90 degrees
+}
+DISPLAY_MATRIX_PROPS = dict(codec="h264", pix_fmt="yuv420p", width=64, height=48, frames=5, fps=10.0)
+COLOR_CLIPS = {
+    # HDR10: BT.2020 primaries and matrix, PQ transfer, limited range, in HEVC's VUI and MP4's colr.
+    "hevc_pq.mp4": (
+        lavfi("64x48", 10, 4) + ["-c:v", "libx265", "-x265-params", "log-level=error", "-pix_fmt", "yuv420p10le",
+                                 "-tag:v", "hvc1", "-color_primaries", "bt2020", "-color_trc", "smpte2084",
+                                 "-colorspace", "bt2020nc", "-color_range", "tv"],
+        dict(codec="hevc", pix_fmt="yuv420p10le", width=64, height=48, frames=4, fps=10.0),
+    ),
+    # HLG, full range, and non-square pixels (4:3), in H.264's VUI and Matroska's Colour.
+    "h264_hlg_sar.mkv": (
+        lavfi("64x48", 10, 4) + ["-vf", "setsar=4/3", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+                                 "-color_primaries", "bt2020", "-color_trc", "arib-std-b67",
+                                 "-colorspace", "bt2020nc", "-color_range", "pc"],
+        dict(codec="h264", pix_fmt="yuvj420p", width=64, height=48, frames=4, fps=10.0),  # full range: the decoder says yuvj420p
+    ),
+    # Interlaced, top field first, BT.709 tagged.
+    "mpeg2_interlaced.mkv": (
+        lavfi("64x48", 25, 6) + ["-c:v", "mpeg2video", "-flags", "+ilme+ildct", "-top", "1",
+                                 "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709"],
+        dict(codec="mpeg2video", pix_fmt="yuv420p", width=64, height=48, frames=6, fps=25.0),
+    ),
+}
+
+
+def make_display_matrix(name, matrix):
+    run(DISPLAY_MATRIX_SOURCE, HERE / name)
+    patch_tkhd_matrix(HERE / name, matrix)
+
+
+def patch_tkhd_matrix(path, matrix):
+    """Writes (a, b, c, d) into the video track's tkhd matrix, with the translation that keeps the
+    picture in place (x' = a x + c y + tx, y' = b x + d y + ty, as QuickTime and FFmpeg read it)."""
+    data = bytearray(path.read_bytes())
+    at = data.index(b"tkhd")
+    version = data[at + 4]
+    offset = at + 4 + 4 + (32 if version == 1 else 20) + 16  # version and flags, times and ids, reserved...
+    width, height = struct.unpack_from(">II", data, offset + 36)
+    a, b, c, d = matrix
+    tx = (width if a < 0 else 0) + (height if c < 0 else 0)  # 16.16, like the sizes
+    ty = (width if b < 0 else 0) + (height if d < 0 else 0)
+    struct.pack_into(">9i", data, offset, a << 16, b << 16, 0, c << 16, d << 16, 0, tx, ty, 1 << 30)
+    path.write_bytes(bytes(data))
+
 
 # Regressions: files whose containers or data do not tell the truth, each made from a clip of its
 # own by a stream copy or a byte patch (see the makers below), for the behaviour named. Tests check
@@ -501,6 +559,14 @@ def main():
     if make(EDIT_LIST):
         run(["-ss", "1.3", "-i", str(HERE / EDIT_LIST_SOURCE), "-c", "copy"], HERE / EDIT_LIST)
     manifest[EDIT_LIST] = {"streams": [EDIT_LIST_PROPS], "audio_streams": []}
+    for name, matrix in DISPLAY_MATRICES.items():
+        if make(name):
+            make_display_matrix(name, matrix)
+        manifest[name] = {"streams": [DISPLAY_MATRIX_PROPS], "audio_streams": []}
+    for name, (args, props) in COLOR_CLIPS.items():
+        if make(name):
+            run(args, HERE / name)
+        manifest[name] = {"streams": [props], "audio_streams": []}
     if make(AUDIO_FIRST):
         run(AUDIO_FIRST_ARGS, HERE / AUDIO_FIRST)
     manifest[AUDIO_FIRST] = {"streams": AUDIO_FIRST_STREAMS, "audio_streams": AUDIO_FIRST_AUDIO,

@@ -75,7 +75,7 @@ def test_the_reader_signature_is_the_real_one():
     parameters = inspect.signature(derenotes.VideoReader).parameters
     assert list(parameters) == ["source", "stream", "threads", "max_pixels", "format", "width", "height",
                                 "sws_flags", "index", "allow_nested", "allow_network", "max_streams", "max_packets",
-                                "max_probe_bytes", "timeout", "max_nested_opens"]
+                                "max_probe_bytes", "timeout", "max_nested_opens", "rotate"]
     assert parameters["max_pixels"].default == 8192 * 8192
     assert parameters["max_packets"].default == 10_000_000
     assert parameters["max_probe_bytes"].default == 5_000_000  # FFmpeg's probesize

@@ -16,34 +16,13 @@ const std::string& name_of(const std::shared_ptr<const Source>& source) {
     return source ? source->name() : kNone;
 }
 
-// The names FFmpeg gives an audio stream's channel layout and sample format.
-void describe_audio(const AVCodecParameters& parameters, StreamInfo& info) {
-    info.sample_rate = parameters.sample_rate;
-    char layout[128] = {0};
-#if LIBAVUTIL_VERSION_INT >= AV_VERSION_INT(57, 24, 100)
-    info.channels = parameters.ch_layout.nb_channels;
-    // An unspecified order has no name (ffprobe shows none; FFmpeg would describe it "2 channels").
-    if (parameters.ch_layout.order == AV_CHANNEL_ORDER_UNSPEC ||
-        av_channel_layout_describe(&parameters.ch_layout, layout, sizeof layout) < 0)
-        layout[0] = 0;
-#else
-    info.channels = parameters.channels;
-    av_get_channel_layout_string(layout, sizeof layout, parameters.channels, parameters.channel_layout);
-#endif
-    info.channel_layout = layout;
-    const char* format = av_get_sample_fmt_name(static_cast<AVSampleFormat>(parameters.format));
-    info.sample_format = format ? format : "";
-}
-
 // What the container and the codec say of the stream.
 StreamInfo describe_stream(const AVFormatContext* format, const AVStream& stream, const AVCodec& codec) {
     StreamInfo info;
     info.stream_index = stream.index;
     info.width = stream.codecpar->width;
     info.height = stream.codecpar->height;
-    if (stream.codecpar->codec_type == AVMEDIA_TYPE_AUDIO) {
-        describe_audio(*stream.codecpar, info);
-    } else {
+    if (stream.codecpar->codec_type == AVMEDIA_TYPE_VIDEO) {
         const char* pixel_format = av_get_pix_fmt_name(static_cast<AVPixelFormat>(stream.codecpar->format));
         info.pixel_format = pixel_format ? pixel_format : "";
     }
@@ -126,6 +105,7 @@ void Decoder::open() {
     codec_ = std::make_unique<StreamDecoder>(stream, CodecOptions{options_.threads, options_.max_pixels}, source_->name());
     info_ = describe_stream(demuxer_->format(), stream, codec_->codec());
     info_.stream_count = demuxer_->count(options_.media);
+    info_.description = stream_description(stream);
 }
 
 std::unique_ptr<Frame> Decoder::next() {

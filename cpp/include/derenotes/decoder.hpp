@@ -16,6 +16,7 @@
 #include "derenotes/frame_index.hpp"
 #include "derenotes/interrupt.hpp"
 #include "derenotes/plane_layout.hpp"
+#include "derenotes/probe.hpp"
 #include "derenotes/source.hpp"
 #include "derenotes/stream_decoder.hpp"
 
@@ -34,9 +35,7 @@ struct StreamInfo {
     std::int64_t frame_count = -1;           // the container's count; negative when unknown
     int reorder_delay = 0;                   // frames the decoder holds back to reorder (video_delay)
     bool intra_only = false;                 // the codec codes every frame on its own
-    // Audio streams: as the stream's parameters say (FFmpeg's names: "stereo", "fltp").
-    int sample_rate = 0, channels = 0;
-    std::string channel_layout, sample_format;
+    StreamDescription description;           // what probe() says of the stream (rotation, colours)
 };
 
 struct DecoderOptions {

@@ -87,22 +87,22 @@ cdef class AudioReader(_StreamReader):
     @property
     def sample_rate(self):
         """Samples per second, from the stream's parameters."""
-        return self._info().sample_rate
+        return self._info().description.sample_rate
 
     @property
     def channels(self):
         """How many channels, from the stream's parameters."""
-        return self._info().channels
+        return self._info().description.channels
 
     @property
     def layout(self):
         """FFmpeg's name of the stream's channel layout, e.g. 'stereo' ('' if unknown)."""
-        return _text(self._info().channel_layout)
+        return _text(self._info().description.channel_layout)
 
     @property
     def sample_format(self):
         """FFmpeg's name of the decoder's sample format, e.g. 'fltp' ('' if unknown)."""
-        return _text(self._info().sample_format)
+        return _text(self._info().description.sample_format)
 
     @property
     def audio_stream_count(self):

@@ -139,7 +139,7 @@ cdef class VideoFrame(_Frame):
         """'I', 'P', 'B', 'S', 'SI', ... as FFmpeg's single-letter code; '?' when unknown."""
         return chr(self._frame.get().picture_type())
 
-    def to_ndarray(self, format=None, *, width=None, height=None, out=None, sws_flags=None):
+    def to_ndarray(self, format=None, *, width=None, height=None, out=None, sws_flags=None, rotate=None):
         """The frame converted with libswscale, as the ffmpeg CLI converts it (``-pix_fmt
         format``, ``-vf scale=width:height``, ``-sws_flags``): the frame's colour matrix and
         range, bicubic scaling unless sws_flags says otherwise. Arguments left None take the
@@ -155,11 +155,38 @@ cdef class VideoFrame(_Frame):
         out: what to write into instead, as returned (a tuple for several shapes): arrays of
             that shape and dtype, items packed as in a C-contiguous array, rows (and planes)
             apart by at least their size. Checked before any work (ValueError).
+        rotate: True turns the result as players and the ffmpeg CLI's autorotate do (the
+            stream's display matrix: VideoReader.rotation and flipped), width and height being
+            then the turned picture's (scaled before the turn: the CLI scales after it);
+            None: the reader's rotate (default False).
         The GIL is released while converting.
         """
-        default_format, default_width, default_height, default_flags = self._conversion
+        default_format, default_width, default_height, default_flags, default_rotate, transform = self._conversion
         format = default_format if format is None else format
         sws_flags = default_flags if sws_flags is None else sws_flags
+        rotate = default_rotate if rotate is None else rotate
+        if not rotate or transform == (0, False):
+            return self._convert(format, width, height, out, sws_flags, default_width, default_height)
+        _check_transform(transform)
+        cdef bint turned = _turns(transform)
+        cdef Frame* frame = self._frame.get()
+        if width is None:
+            width = (frame.height() if turned else frame.width()) if default_width is None else default_width
+        if height is None:
+            height = (frame.width() if turned else frame.height()) if default_height is None else default_height
+        converted = self._convert(format, height if turned else width, width if turned else height, None,
+                                  sws_flags, None, None)
+        cdef int pixel_format = pixel_format_named(format.encode())
+        cdef _Conversion conversion = _Conversion.of(pixel_format, width, height, False)
+        if out is None:
+            out = conversion.allocate(())
+        planes = converted if isinstance(converted, tuple) else [converted]
+        if not isinstance(converted, tuple) and conversion.stacked:
+            planes = list(converted)
+        _copy_displayed(list(planes), conversion.planes_of(out), transform)
+        return out
+
+    cdef object _convert(self, format, width, height, out, sws_flags, default_width, default_height):
         cdef Frame* frame = self._frame.get()
         if width is None:
             width = frame.width() if default_width is None else default_width

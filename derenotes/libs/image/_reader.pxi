@@ -6,7 +6,7 @@ _INDEX_SOURCES = {"packets": IndexSource.Packets, "decode": IndexSource.Decoding
 
 
 cdef class VideoReader(_StreamReader):
-    """VideoReader(source, *, stream=0, threads=0, max_pixels=DEFAULT_MAX_PIXELS, format=None, width=None, height=None, sws_flags=None, index='packets', allow_nested=False, allow_network=False, max_streams=DEFAULT_MAX_STREAMS, max_packets=DEFAULT_MAX_PACKETS, max_probe_bytes=DEFAULT_MAX_PROBE_BYTES, timeout=DEFAULT_TIMEOUT, max_nested_opens=DEFAULT_MAX_NESTED_OPENS)
+    """VideoReader(source, *, stream=0, threads=0, max_pixels=DEFAULT_MAX_PIXELS, format=None, width=None, height=None, sws_flags=None, index='packets', allow_nested=False, allow_network=False, max_streams=DEFAULT_MAX_STREAMS, max_packets=DEFAULT_MAX_PACKETS, max_probe_bytes=DEFAULT_MAX_PROBE_BYTES, timeout=DEFAULT_TIMEOUT, max_nested_opens=DEFAULT_MAX_NESTED_OPENS, rotate=False)
 --
 
     Decodes one video stream of a file, frame by frame, in presentation order.
@@ -30,9 +30,9 @@ cdef class VideoReader(_StreamReader):
         header cannot make the decoder allocate gigabytes. The default, 8192 * 8192, admits 8K
         video; None leaves only FFmpeg's own limit (about 2**28 pixels).
 
-    format, width, height, sws_flags: what frame.to_ndarray() converts to when not told
-        (default rgb24 at the frame's size, bicubic); get_frames(indices, format=) uses width
-        and height too.
+    format, width, height, sws_flags, rotate: what frame.to_ndarray() converts to when not
+        told (default rgb24 at the frame's size, bicubic, not turned); get_frames(indices,
+        format=) uses them too. rotate=True shows frames as players do (see rotation).
     index: how random access learns where the frames are. "packets" (default): from the
         packets, without decoding, checked against every frame it decodes and learned by
         decoding the whole stream once where the check fails (the log says so). "decode":
@@ -85,13 +85,13 @@ cdef class VideoReader(_StreamReader):
     cdef IndexSource _index_source
     cdef readonly object max_pixels
     """The largest frame, in pixels, the reader decodes (None: FFmpeg's own limit)."""
-    cdef tuple _conversion  # to_ndarray()'s defaults for this reader's frames: (format, width, height, sws_flags)
+    cdef tuple _conversion  # to_ndarray()'s defaults: (format, width, height, sws_flags, rotate, (rotation, flipped))
 
     def __cinit__(self, source, *, int stream=0, int threads=0, max_pixels=DEFAULT_MAX_PIXELS, format=None,
                   width=None, height=None, sws_flags=None, index="packets", bint allow_nested=False,
                   bint allow_network=False, max_streams=DEFAULT_MAX_STREAMS, max_packets=DEFAULT_MAX_PACKETS,
                   max_probe_bytes=DEFAULT_MAX_PROBE_BYTES, timeout=DEFAULT_TIMEOUT,
-                  max_nested_opens=DEFAULT_MAX_NESTED_OPENS):
+                  max_nested_opens=DEFAULT_MAX_NESTED_OPENS, bint rotate=False):
         _indexing.check_reader_arguments(index=index, width=width, height=height, max_pixels=max_pixels,
                                          max_streams=max_streams, max_packets=max_packets,
                                          max_probe_bytes=max_probe_bytes, timeout=timeout,
@@ -102,6 +102,7 @@ cdef class VideoReader(_StreamReader):
         self.max_pixels = max_pixels
         self._set_up(source, AVMEDIA_TYPE_VIDEO, stream, threads, max_pixels or 0, allow_nested, allow_network,
                      max_streams, max_packets, max_probe_bytes, timeout, max_nested_opens)
+        self._conversion += (rotate, _display_transform(self._stream_info))
         if format is not None and format != _text(self._stream_info.pixel_format):
             conversion_planes(pixel_format_named(format.encode()), 1, 1, False)  # an error now, not later
 
@@ -185,9 +186,10 @@ cdef class VideoReader(_StreamReader):
         if format is None:
             frames = {number: self._frame_number(number) for number in sorted(set(numbers))}
             return [frames[number] for number in numbers]
-        _, width, height, _ = self._conversion
-        width = self.width if width is None else width  # one size for all, even if the stream's changes
-        height = self.height if height is None else height
+        _, width, height, _, rotate, transform = self._conversion
+        turned = rotate and _turns(transform)  # then width and height are the turned picture's
+        width = (self.height if turned else self.width) if width is None else width  # one size for all
+        height = (self.width if turned else self.height) if height is None else height
         cdef _Conversion conversion = _Conversion.of(
             pixel_format_named(format.encode()), width, height,
             format == self.pix_fmt and width == self.width and height == self.height)
@@ -279,6 +281,57 @@ cdef class VideoReader(_StreamReader):
     def video_stream_count(self):
         """How many video streams the file has."""
         return self._info().stream_count
+
+    @property
+    def rotation(self):
+        """Degrees a player turns the picture clockwise (0, 90, 180, 270; others are rare), from
+        the stream's display matrix (phones record upright video this way); 0 without one.
+        ffprobe's "rotation" is the same angle counter-clockwise (-90 for 90)."""
+        return self._info().description.rotation
+
+    @property
+    def flipped(self):
+        """Whether the display matrix mirrors the picture (a player flips it top to bottom, then
+        turns it by rotation; a left-right mirror is rotation 180, flipped)."""
+        return self._info().description.flipped
+
+    @property
+    def sample_aspect_ratio(self):
+        """The shape of a pixel, width / height, as a Fraction (1 for square pixels), or None."""
+        cdef const StreamInfo* info = self._info()
+        return _fraction(info.description.sar_num, info.description.sar_den)
+
+    @property
+    def color_range(self):
+        """'tv' (limited) or 'pc' (full), FFmpeg's name; None when the stream does not say."""
+        return _name(self._info().description.color_range)
+
+    @property
+    def color_space(self):
+        """The YUV matrix, e.g. 'bt709', 'bt2020nc' (FFmpeg's name); None when not said."""
+        return _name(self._info().description.color_space)
+
+    @property
+    def color_primaries(self):
+        """The colour primaries, e.g. 'bt709', 'bt2020'; None when not said."""
+        return _name(self._info().description.color_primaries)
+
+    @property
+    def color_transfer(self):
+        """The transfer characteristic, e.g. 'bt709', or for HDR 'smpte2084' (PQ) and
+        'arib-std-b67' (HLG); None when not said."""
+        return _name(self._info().description.color_transfer)
+
+    @property
+    def field_order(self):
+        """'progressive', or interlaced 'tt', 'bb', 'tb', 'bt' (FFmpeg's); None when not said."""
+        return _name(self._info().description.field_order)
+
+    @property
+    def rotate(self):
+        """Whether the frames' to_ndarray() and get_frames(format=) turn as players do by default."""
+        self._check_open()
+        return self._conversion[4]
 
     def __repr__(self):
         if self._closed:

@@ -136,6 +136,28 @@ cdef extern from "libavutil/avutil.h" nogil:
     cpdef enum AVMediaType:
         AVMEDIA_TYPE_VIDEO
         AVMEDIA_TYPE_AUDIO
+cdef extern from "derenotes/probe.hpp" namespace "derenotes" nogil:
+    cdef cppclass StreamDescription:
+        int index
+        string kind, codec, profile
+        double duration
+        int64_t bit_rate, frame_count
+        string language, title
+        int width, height
+        string pixel_format
+        int avg_rate_num, avg_rate_den, r_rate_num, r_rate_den, sar_num, sar_den
+        bool has_display_matrix
+        int rotation
+        bool flipped
+        string color_range, color_space, color_primaries, color_transfer, field_order
+        int sample_rate, channels
+        string channel_layout, sample_format
+
+    cdef cppclass MediaDescription:
+        string format, format_long_name
+        double duration
+        int64_t bit_rate
+        vector[StreamDescription] streams
 
 
 cdef extern from "derenotes/decoder.hpp" namespace "derenotes" nogil:
@@ -150,8 +172,7 @@ cdef extern from "derenotes/decoder.hpp" namespace "derenotes" nogil:
         int time_base_num, time_base_den
         double duration
         int64_t frame_count
-        int sample_rate, channels
-        string channel_layout, sample_format
+        StreamDescription description
 
     ctypedef bool (*InterruptCheck)() noexcept nogil
 
@@ -174,6 +195,9 @@ cdef extern from "derenotes/decoder.hpp" namespace "derenotes" nogil:
         const StreamInfo& info()
         unique_ptr[Frame] next() except +raise_error
         int64_t decode_errors()
+
+cdef extern from "derenotes/probe.hpp" namespace "derenotes" nogil:
+    MediaDescription probe(shared_ptr[const Source] source, const DecoderOptions& options) except +raise_error
 
 cdef extern from "derenotes/frame_index.hpp" namespace "derenotes" nogil:
     cdef cppclass FrameIndex:

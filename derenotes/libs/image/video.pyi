@@ -33,6 +33,18 @@ _Converted = Union[numpy.ndarray[Any, Any], tuple[numpy.ndarray[Any, Any], ...]]
 
 def set_log_level(level: Optional[int]) -> None: ...
 def get_log_level() -> Optional[int]: ...
+def _probe(
+    source: _Source,
+    *,
+    allow_nested: bool,
+    allow_network: bool,
+    max_streams: Optional[int],
+    max_pixels: Optional[int],
+    max_packets: Optional[int],
+    max_probe_bytes: Optional[int],
+    timeout: Optional[float],
+    max_nested_opens: Optional[int],
+) -> dict[str, Any]: ...
 
 @disjoint_base
 class _StreamReader:
@@ -102,6 +114,7 @@ class VideoReader(_StreamReader):
         max_probe_bytes: Optional[int] = ...,
         timeout: Optional[float] = ...,
         max_nested_opens: Optional[int] = ...,
+        rotate: bool = False,
     ) -> VideoReader: ...
     def __enter__(self) -> VideoReader: ...
     def __iter__(self) -> Iterator[VideoFrame]: ...
@@ -133,6 +146,24 @@ class VideoReader(_StreamReader):
     def frame_count(self) -> Optional[int]: ...
     @property
     def video_stream_count(self) -> int: ...
+    @property
+    def rotation(self) -> int: ...
+    @property
+    def flipped(self) -> bool: ...
+    @property
+    def sample_aspect_ratio(self) -> Optional[Fraction]: ...
+    @property
+    def color_range(self) -> Optional[str]: ...
+    @property
+    def color_space(self) -> Optional[str]: ...
+    @property
+    def color_primaries(self) -> Optional[str]: ...
+    @property
+    def color_transfer(self) -> Optional[str]: ...
+    @property
+    def field_order(self) -> Optional[str]: ...
+    @property
+    def rotate(self) -> bool: ...
 
 @disjoint_base
 class _Frame:
@@ -175,6 +206,7 @@ class VideoFrame(_Frame):
         height: Optional[int] = None,
         out: Optional[_Converted] = None,
         sws_flags: Optional[str] = None,
+        rotate: Optional[bool] = None,
     ) -> _Converted: ...
 
 class AudioFrame(_Frame):

@@ -14,6 +14,7 @@ and the topic files it includes:
     _conversion.pxi  the arrays conversions write into
     _numpy.pxi       NumPy's C API and item dtypes (NumPy imported on first use)
     _dlpack.pxi      DLPack export of planes
+    _metadata.pxi    probe: every stream described; the display matrix applied (rotate=True)
 and here, _Plane: the buffer exporter.
 """
 import errno as _errno
@@ -71,6 +72,7 @@ include "_frame.pxi"
 include "_conversion.pxi"
 include "_numpy.pxi"
 include "_dlpack.pxi"
+include "_metadata.pxi"
 
 
 # ---------------------------------------------------------------------------------------------

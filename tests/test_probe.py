@@ -1,0 +1,224 @@
+"""probe() against ffprobe on every sample, field by field; VideoReader's metadata properties
+against probe(); to_ndarray(rotate=True) against the ffmpeg CLI's autorotate, byte for byte."""
+import io
+import json
+import math
+import subprocess
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+import derenotes
+from conftest import CLIP_STREAMS, MANIFEST, SAMPLES, clip_id
+
+EVERY_SAMPLE = [*MANIFEST["clips"], *MANIFEST["regressions"]]
+# The display matrix samples: how a player turns them (clockwise degrees) and whether it mirrors.
+DISPLAY_MATRICES = {"rotate90.mp4": (90, False), "rotate180.mp4": (180, False), "rotate270.mp4": (270, False),
+                    "hflip.mp4": (180, True), "transpose.mp4": (90, True)}
+
+
+def ffprobe_all(path):
+    args = ["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)]
+    return json.loads(subprocess.run(args, check=True, capture_output=True).stdout)
+
+
+def known(value):
+    return None if value in (None, "unknown", "N/A") else value
+
+
+def number(value, kind=int):
+    value = known(value)
+    return None if value is None else kind(value)
+
+
+def rate(value):
+    num, den = map(int, value.split("/"))
+    return Fraction(num, den) if num > 0 and den > 0 else None
+
+
+def display_matrix(stream):
+    """ffprobe's (rotation, matrix) of the stream's display matrix side data, or None."""
+    for side_data in stream.get("side_data_list", []):
+        if side_data.get("side_data_type") == "Display Matrix":
+            rows = [line.split(":")[1].split() for line in side_data["displaymatrix"].strip().splitlines()]
+            return side_data["rotation"], [int(value) for row in rows for value in row]
+    return None
+
+
+def expected_stream(stream):
+    """What probe() should say of a stream, from ffprobe's JSON."""
+    tags = stream.get("tags", {})
+    profile = known(stream.get("profile"))
+    expected = dict(index=stream["index"], kind=stream.get("codec_type", "unknown"),
+                    codec=known(stream.get("codec_name")),
+                    profile=None if profile is None or profile.lstrip("-").isdigit() else profile,
+                    duration=number(stream.get("duration"), float), bit_rate=number(stream.get("bit_rate")),
+                    frame_count=number(stream.get("nb_frames")) or None,
+                    language=tags.get("language"), title=tags.get("title"))
+    video = expected["kind"] == "video"
+    audio = expected["kind"] == "audio"
+    sar = known(stream.get("sample_aspect_ratio"))
+    rotation, flipped = (0, False) if video else (None, None)
+    if video and display_matrix(stream):
+        angle, m = display_matrix(stream)
+        rotation = -angle % 360  # ffprobe's angle is counter-clockwise
+        flipped = m[0] * m[4] - m[1] * m[3] < 0
+    expected.update(
+        width=stream["width"] if video else None, height=stream["height"] if video else None,
+        pix_fmt=known(stream.get("pix_fmt")) if video else None,
+        avg_frame_rate=rate(stream["avg_frame_rate"]) if video else None,
+        r_frame_rate=rate(stream["r_frame_rate"]) if video else None,
+        sample_aspect_ratio=rate(sar.replace(":", "/")) if video and sar else None,
+        rotation=rotation, flipped=flipped,
+        color_range=known(stream.get("color_range")), color_space=known(stream.get("color_space")),
+        color_primaries=known(stream.get("color_primaries")), color_transfer=known(stream.get("color_transfer")),
+        field_order=known(stream.get("field_order")),
+        sample_rate=number(stream.get("sample_rate")) if audio else None,
+        channels=stream.get("channels") if audio else None,
+        channel_layout=known(stream.get("channel_layout")) if audio else None,
+        sample_fmt=known(stream.get("sample_fmt")) if audio else None)
+    return expected
+
+
+def close(a, b):
+    return a == b or (a is not None and b is not None and math.isclose(a, b, abs_tol=1e-6))
+
+
+@pytest.mark.parametrize("name", EVERY_SAMPLE)
+def test_probe_matches_ffprobe(name):
+    info = derenotes.probe(SAMPLES / name)
+    oracle = ffprobe_all(SAMPLES / name)
+    fmt = oracle["format"]
+    assert (info.format, info.format_long_name) == (fmt["format_name"], fmt.get("format_long_name"))
+    assert close(info.duration, number(fmt.get("duration"), float))
+    assert info.bit_rate == number(fmt.get("bit_rate"))
+    assert len(info.streams) == fmt["nb_streams"] == len(oracle["streams"])
+    for stream, theirs in zip(info.streams, oracle["streams"]):
+        ours, expected = stream.to_dict(), expected_stream(theirs)
+        expected = {key: f"{value.numerator}/{value.denominator}" if isinstance(value, Fraction) else value
+                    for key, value in expected.items()}
+        assert close(ours.pop("duration"), expected.pop("duration")), stream
+        assert ours == expected
+
+
+@pytest.mark.parametrize("name", DISPLAY_MATRICES)
+def test_the_display_matrix_samples_turn_as_named(name):
+    # The convention itself, apart from ffprobe's: rotate90.mp4 is a phone's upright video.
+    (stream,) = derenotes.probe(SAMPLES / name).streams
+    assert (stream.rotation, stream.flipped) == DISPLAY_MATRICES[name]
+
+
+def test_colour_hdr_sar_and_interlaced_samples():
+    def video(name):
+        return derenotes.probe(SAMPLES / name).video[0]
+    pq, hlg, interlaced = video("hevc_pq.mp4"), video("h264_hlg_sar.mkv"), video("mpeg2_interlaced.mkv")
+    assert (pq.color_transfer, pq.color_primaries, pq.color_space, pq.color_range) == (
+        "smpte2084", "bt2020", "bt2020nc", "tv")
+    assert (hlg.color_transfer, hlg.color_range, hlg.sample_aspect_ratio) == ("arib-std-b67", "pc", Fraction(4, 3))
+    assert (interlaced.field_order, interlaced.color_space) == ("tt", "bt709")
+    assert video("h264_bframes.mp4").field_order == "progressive"
+
+
+@pytest.mark.parametrize("clip", CLIP_STREAMS, ids=clip_id)
+def test_the_reader_shows_what_probe_says(clip):
+    name, number = clip
+    stream = derenotes.probe(SAMPLES / name).video[number]
+    with derenotes.VideoReader(SAMPLES / name, stream=number) as reader:
+        assert reader.stream_index == stream.index
+        shown = {field: getattr(reader, field) for field in (
+            "rotation", "flipped", "sample_aspect_ratio", "color_range", "color_space", "color_primaries",
+            "color_transfer", "field_order")}
+    assert shown == {field: getattr(stream, field) for field in shown}
+
+
+def test_probe_reads_bytes_and_file_objects_as_the_path():
+    path = SAMPLES / "audio_first.mkv"
+    by_path = derenotes.probe(path)
+    with open(path, "rb") as file:
+        by_file = derenotes.probe(file)
+    by_bytes = derenotes.probe(path.read_bytes())
+    by_bytesio = derenotes.probe(io.BytesIO(path.read_bytes()))
+    assert by_path.name == str(path) and by_bytes.name.startswith("<bytes")
+    for other in (by_file, by_bytes, by_bytesio):
+        assert other.streams == by_path.streams
+        assert (other.format, other.duration, other.bit_rate) == (by_path.format, by_path.duration, by_path.bit_rate)
+    assert [stream.kind for stream in by_path.streams] == ["audio", "video", "video"]
+    assert [stream.index for stream in by_path.video] == [1, 2]
+    json.dumps(by_path.to_dict())  # plain values only
+
+
+def test_probe_refuses_a_playlist_as_the_reader_does(tmp_path):
+    playlist = tmp_path / "upload.mp4"
+    playlist.write_text(f"#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:1,\n{SAMPLES / 'h264.ts'}\n#EXT-X-ENDLIST\n")
+    with pytest.raises(derenotes.UnsafeInputError):
+        derenotes.probe(playlist)
+    with pytest.raises(derenotes.UnsafeInputError):
+        derenotes.probe(playlist.read_bytes())
+    assert derenotes.probe(playlist, allow_nested=True).video[0].codec == "h264"
+
+
+def test_probe_checks_its_options():
+    with pytest.raises(ValueError):
+        derenotes.probe(SAMPLES / "h264.ts", max_streams=0)
+    with pytest.raises(derenotes.LimitExceededError):
+        derenotes.probe(SAMPLES / "audio_first.mkv", max_streams=2)
+    with pytest.raises(TypeError):
+        derenotes.probe(42)
+
+
+def autorotated(path, pix_fmt="rgb24"):
+    """The ffmpeg CLI's frames with its autorotate (the default): the display matrix applied."""
+    args = ["ffmpeg", "-v", "error", "-nostdin", "-i", str(path), "-f", "rawvideo", "-pix_fmt", pix_fmt, "-"]
+    return subprocess.run(args, check=True, capture_output=True).stdout
+
+
+@pytest.mark.parametrize("name", DISPLAY_MATRICES)
+@pytest.mark.parametrize("pix_fmt", ["rgb24", "yuv420p", "gray"])
+def test_rotate_matches_the_cli_autorotate(name, pix_fmt):
+    expected = autorotated(SAMPLES / name, pix_fmt)
+    with derenotes.VideoReader(SAMPLES / name) as reader:
+        frames = list(reader)
+        arrays = [frame.to_ndarray(pix_fmt, rotate=True) for frame in frames]
+        plain = frames[0].to_ndarray(pix_fmt)
+    data = b"".join(b"".join(a.tobytes() for a in array) if isinstance(array, tuple) else array.tobytes()
+                    for array in arrays)
+    assert data == expected
+    first = arrays[0][0] if isinstance(arrays[0], tuple) else arrays[0]
+    plain = plain[0] if isinstance(plain, tuple) else plain
+    turned = DISPLAY_MATRICES[name][0] in (90, 270)
+    assert first.shape[:2] == (plain.shape[1::-1] if turned else plain.shape[:2])
+
+
+@pytest.mark.parametrize("name", DISPLAY_MATRICES)
+def test_the_reader_rotate_default(name):
+    expected = autorotated(SAMPLES / name)
+    with derenotes.VideoReader(SAMPLES / name, rotate=True) as reader:
+        assert reader.rotate is True
+        assert b"".join(frame.to_ndarray().tobytes() for frame in reader) == expected
+        batch = reader.get_frames(range(len(reader)), format="rgb24")
+        assert batch.tobytes() == expected
+        assert not np.array_equal(reader[0].to_ndarray(rotate=False), batch[0])  # none of them is left alone
+        out = np.zeros_like(batch[1])
+        assert reader[1].to_ndarray(out=out) is out and np.array_equal(out, batch[1])
+
+
+def test_rotate_sizes_are_the_turned_pictures():
+    with derenotes.VideoReader(SAMPLES / "rotate90.mp4", rotate=True, width=24, height=32) as reader:
+        assert reader.get_frames([0, 1], format="rgb24").shape == (2, 32, 24, 3)
+        assert next(iter(reader)).to_ndarray("rgb24", width=48, height=64).shape == (64, 48, 3)
+
+
+def test_rotate_refuses_a_format_it_cannot_turn():
+    with derenotes.VideoReader(SAMPLES / "rotate90.mp4", rotate=True) as reader:
+        frame = next(iter(reader))
+        with pytest.raises(ValueError, match="subsampled"):
+            frame.to_ndarray("yuv422p")
+        assert frame.to_ndarray("yuv422p", rotate=False)[0].shape == (48, 64)
+
+
+def test_rotate_leaves_an_unturned_stream_alone():
+    with derenotes.VideoReader(SAMPLES / "h264_bframes.mp4", rotate=True) as reader:
+        frame = next(iter(reader))
+        assert (reader.rotation, reader.flipped) == (0, False)
+        assert np.array_equal(frame.to_ndarray(), frame.to_ndarray(rotate=False))
