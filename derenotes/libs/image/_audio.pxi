@@ -11,7 +11,6 @@ cdef AudioFrame _wrap_audio_frame(unique_ptr[Frame] frame, object time_base, dou
     return out
 
 
-@cython.freelist(16)
 cdef class AudioFrame(_Frame):
     """AudioFrame()
 --

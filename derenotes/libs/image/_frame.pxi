@@ -11,6 +11,9 @@ cdef VideoFrame _wrap_frame(unique_ptr[Frame] frame, object time_base, double ti
     return out
 
 
+# One freelist for both kinds: Cython keeps spare objects only for the base type, and reuses them
+# for a subtype of the same size, so every field lives here (a frame is made per decoded frame).
+@cython.freelist(16)
 cdef class _Frame:
     """_Frame()
 --
@@ -24,6 +27,7 @@ cdef class _Frame:
     """The unit of pts, in seconds, as a Fraction (the stream's time base)."""
     cdef double _time_base_seconds
     cdef Py_ssize_t _exports  # buffers of any of its planes exported and not yet released
+    cdef tuple _conversion  # video: the reader's defaults for to_ndarray()
 
     def __init__(self):
         raise TypeError(f"{type(self).__name__} objects come from a reader")
@@ -103,7 +107,6 @@ cdef class _Frame:
 
 
 
-@cython.freelist(16)
 cdef class VideoFrame(_Frame):
     """VideoFrame()
 --
@@ -111,8 +114,6 @@ cdef class VideoFrame(_Frame):
     One decoded frame, made by a VideoReader (not by calling VideoFrame). It owns its own
     reference to FFmpeg's frame, so it and its planes stay valid however far the reader moves on,
     and after the reader is closed."""
-
-    cdef tuple _conversion  # the reader's defaults for to_ndarray()
 
     @property
     def width(self):
