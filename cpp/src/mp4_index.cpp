@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <initializer_list>
+#include <utility>
 
 #include "derenotes/error.hpp"
 
@@ -139,18 +140,34 @@ bool indexed_by_chunk(AVIOContext* io, const Box& trak, const Box& stbl) {
     return entries == 1 && avio_rb32(io) == 1 && !io->eof_reached;
 }
 
+// A reader of our own of a seekable source, and the source's size in bytes.
+struct OwnReader {
+    IoContextPtr io;
+    std::int64_t size = 0;
+};
+
+// Nothing when the source cannot seek, cannot be opened or has no size: the tables are then not
+// read, and the demuxer's own reading says what is wrong.
+std::optional<OwnReader> open_own_reader(const Source& source, Interrupter& interrupter) {
+    if (!source.seekable()) return std::nullopt;
+    OwnReader reader;
+    try {
+        reader.io = source.open_io(interrupter.callback());
+    } catch (const Error&) {
+        return std::nullopt;
+    }
+    reader.size = avio_size(reader.io.get());
+    if (reader.size <= 0) return std::nullopt;
+    return reader;
+}
+
 }  // namespace
 
 std::optional<std::int64_t> mp4_declared_samples(const Source& source, Interrupter& interrupter) {
-    if (!source.seekable()) return std::nullopt;
-    IoContextPtr io;
-    try {
-        io = source.open_io(interrupter.callback());
-    } catch (const Error&) {
-        return std::nullopt;  // the demuxer's opening then says what is wrong
-    }
-    const std::int64_t file_size = avio_size(io.get());
-    if (file_size <= 0) return std::nullopt;
+    std::optional<OwnReader> reader = open_own_reader(source, interrupter);
+    if (!reader) return std::nullopt;
+    const IoContextPtr io = std::move(reader->io);
+    const std::int64_t file_size = reader->size;
     const std::optional<Box> moov = find_child(io.get(), 0, file_size, MKBETAG('m', 'o', 'o', 'v'));
     if (!moov) return std::nullopt;
     std::int64_t samples = 0;
@@ -170,19 +187,13 @@ std::optional<std::int64_t> mp4_declared_samples(const Source& source, Interrupt
 
 std::optional<std::vector<PacketInfo>> mp4_packets(const Source& source, Interrupter& interrupter,
                                                    const AVFormatContext* format, AVStream* stream) {
-    if (!format->iformat || std::strncmp(format->iformat->name, "mov,", 4) != 0 || !source.seekable())
-        return std::nullopt;
+    if (!format->iformat || std::strncmp(format->iformat->name, "mov,", 4) != 0) return std::nullopt;
     const int entries = avformat_index_get_entries_count(stream);
     if (entries <= 0) return std::nullopt;
-
-    IoContextPtr io;
-    try {
-        io = source.open_io(interrupter.callback());
-    } catch (const Error&) {
-        return std::nullopt;  // the demuxer's reading then says what is wrong
-    }
-    const std::int64_t file_size = avio_size(io.get());
-    if (file_size <= 0) return std::nullopt;
+    std::optional<OwnReader> reader = open_own_reader(source, interrupter);
+    if (!reader) return std::nullopt;
+    const IoContextPtr io = std::move(reader->io);
+    const std::int64_t file_size = reader->size;
     // A file cut short lists samples it does not hold: the demuxer reads them damaged or not at
     // all. Checked first, before anything is allocated per sample (a hostile file may list
     // millions of samples in a few bytes).
