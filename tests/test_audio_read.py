@@ -3,6 +3,7 @@ against the ffmpeg CLI's conversion of the same stream (-sample_fmt, -ar, -ac; -
 -i for ranges, which the CLI counts from the file's start time, ffprobe's format start_time),
 and against slices of the CLI's whole decoding at the sample positions the docs define:
 round(seconds * rate) on the stream's timeline (where ffprobe says its first sample is)."""
+import io
 import json
 import subprocess
 
@@ -26,7 +27,7 @@ def audio_id(param):
 
 def cli(name, stream=0, fmt="flt", sample_rate=None, channels=None, start=None, duration=None, layout=None):
     """The CLI's conversion as (channels, samples); start is on the file's timeline (-ss)."""
-    command = ["ffmpeg", "-v", "error", "-i", str(SAMPLES / name), "-map", f"0:a:{stream}"]
+    command = ["ffmpeg", "-v", "error", "-i", str(SAMPLES / name), "-map", f"0:a:{stream}"]  # (an absolute name stays)
     if start is not None:
         command += ["-ss", repr(start)]
     if duration is not None:
@@ -47,7 +48,7 @@ def probe(name, stream=0):
     """ffprobe's stream (with the format's start_time as "file_start")."""
     result = json.loads(subprocess.run(
         ["ffprobe", "-v", "error", "-select_streams", f"a:{stream}", "-show_entries",
-         "stream=channels,sample_rate,start_time:format=start_time", "-of", "json", str(SAMPLES / name)],
+         "stream=channels,sample_rate,start_time:format=start_time", "-of", "json", str(SAMPLES / name)],  # noqa
         check=True, capture_output=True, text=True).stdout)
     info = result["streams"][0]
     info["file_start"] = float(result["format"].get("start_time", 0))
@@ -201,6 +202,31 @@ def test_read_holds_nothing_but_its_result():
         tracemalloc.stop()
     assert ours.nbytes > 100_000
     assert peak <= ours.nbytes * 1.1 + 65536  # NumPy's memory is traced: no second copy at any time
+
+
+class Unseekable(io.RawIOBase):
+    """A pipe's worth of a file: read once, no seeking, so no duration either."""
+
+    def __init__(self, data):
+        self._data = io.BytesIO(data)
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        return self._data.readinto(buffer)
+
+
+def test_a_stream_of_unknown_length_grows_its_result_in_place(tmp_path):
+    # Raw ADTS three times over (3 s, more than read() first makes room for), from a pipe.
+    data = (SAMPLES / "aac_damaged.aac").read_bytes() * 3
+    (tmp_path / "long.aac").write_bytes(data)
+    with derenotes.AudioReader(Unseekable(data)) as reader:
+        assert reader.duration is None
+        ours = reader.read(format="s16")
+    expected = cli(str(tmp_path / "long.aac"), fmt="s16")
+    assert expected.shape[1] > 1 << 16
+    assert_equal(ours, expected)
 
 
 def test_a_closed_reader_refuses_to_read():
