@@ -126,6 +126,10 @@ StreamDescription stream_description(const AVStream& stream) {
     const char* kind = av_get_media_type_string(par.codec_type);
     out.kind = kind ? kind : "unknown";
     if (const AVCodecDescriptor* descriptor = avcodec_descriptor_get(par.codec_id)) out.codec = descriptor->name;
+    if (par.codec_tag) {
+        char fourcc[AV_FOURCC_MAX_STRING_SIZE] = {0};
+        out.codec_tag = av_fourcc_make_string(fourcc, par.codec_tag);
+    }
     out.profile = text(avcodec_profile_name(par.codec_id, par.profile));
     if (stream.duration != AV_NOPTS_VALUE && stream.duration >= 0 && stream.time_base.den > 0)
         out.duration = stream.duration * av_q2d(stream.time_base);
@@ -133,6 +137,8 @@ StreamDescription stream_description(const AVStream& stream) {
     out.frame_count = stream.nb_frames > 0 ? stream.nb_frames : 0;
     out.language = tag(stream.metadata, "language");
     out.title = tag(stream.metadata, "title");
+    out.filename = tag(stream.metadata, "filename");
+    out.mimetype = tag(stream.metadata, "mimetype");
     if (par.codec_type == AVMEDIA_TYPE_VIDEO) describe_video(stream, out);
     if (par.codec_type == AVMEDIA_TYPE_AUDIO) describe_audio(stream, out);
     return out;
