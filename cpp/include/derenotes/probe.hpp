@@ -62,6 +62,12 @@ struct MediaDescription {
 StreamDescription stream_description(const AVStream& stream);
 MediaDescription media_description(const AVFormatContext& format);
 
+// The file's streams for a message: how many of each kind, each stream named by its codec (else
+// its container's tag, else an attachment's file name), the streams of kind `first` first, then
+// the other kinds in the order they first appear: "2 video streams (h264, mjpeg) and 1 audio
+// stream (pcm_s16le)"; "" when there are none.
+std::string stream_summary(const AVFormatContext& format, AVMediaType first = AVMEDIA_TYPE_UNKNOWN);
+
 // Opens the source as a Decoder would (the options about streams are ignored) and describes it.
 MediaDescription probe(std::shared_ptr<const Source> source, const DecoderOptions& options);
 
