@@ -8,7 +8,8 @@ and the ffmpeg CLI's raw output, and check the manifest against ffprobe, so a ma
 that drifts from the clips fails loudly.
 
 Per clip, "streams" lists its video streams (none for audio-only clips) and "audio_streams" its
-audio streams, each in the file's order (see audio() for an audio stream's keys).
+audio streams, each in the file's order (see audio() for an audio stream's keys); the clips of
+STREAM_CLIPS also list their "other_streams" (subtitle, data, attachment).
 
 Run: python3 samples/make_samples.py [clip ...]   (needs the ffmpeg CLI; no names: every clip)
 """
@@ -342,6 +343,58 @@ def patch_tkhd_matrix(path, matrix):
     path.write_bytes(bytes(data))
 
 
+# Streams of every kind, for probe() and the errors that list a file's streams: subtitles (SubRip,
+# and ASS converted from it), an attached text file with its mimetype, audio streams tagged with a
+# language and a title, and an MP4 whose timecode track (tmcd, from -timecode) is a data stream.
+# The subtitle and attached files are written by make_stream_clip(). Per clip, "other_streams"
+# lists the streams neither video nor audio: kind, codec (None: FFmpeg has none for it) and the
+# tags asked for (ffprobe's names), in the file's order.
+SUBRIP = "1\n00:00:00,100 --> 00:00:00,500\nHello.\n\n2\n00:00:00,500 --> 00:00:00,900\nGoodbye.\n"
+ATTACHED_TEXT = "Notes that travel with the sample, as fonts travel with subtitles.\n"
+VIDEO_64x48 = dict(codec="h264", pix_fmt="yuv420p", width=64, height=48, frames=10, fps=10.0)
+
+
+def other(kind, codec, **tags):
+    return dict(kind=kind, codec=codec, **tags)
+
+
+STREAM_CLIPS = {  # name: (arguments, video streams, audio streams, other streams)
+    "streams_tagged.mkv": (
+        ["-f", "lavfi", "-i", "testsrc2=size=64x48:rate=10:duration=1", *tones("mono", 16000, 1),
+         *tones("mono", 16000, 1, first=1), "-i", "SUBRIP", "-attach", "ATTACHED_TEXT",
+         "-map", "0:v", "-map", "1:a", "-map", "2:a", "-map", "3:s", "-map", "3:s",
+         "-c:v", "libx264", "-bf", "2", "-pix_fmt", "yuv420p", "-c:a:0", "aac", "-b:a:0", "32k",
+         "-c:a:1", "flac", "-sample_fmt:a:1", "s16", "-c:s:0", "srt", "-c:s:1", "ass",
+         "-metadata:s:a:0", "language=eng", "-metadata:s:a:0", "title=English",
+         "-metadata:s:a:1", "language=deu", "-metadata:s:a:1", "title=Deutsch",
+         "-metadata:s:s:0", "language=eng", "-metadata:s:s:0", "title=English subtitles",
+         "-metadata:s:s:1", "language=fra", "-metadata:s:t", "mimetype=text/plain"],
+        [VIDEO_64x48],
+        [audio("aac", 16000, "mono", "fltp", language="eng", title="English"),
+         audio("flac", 16000, "mono", "s16", language="deu", title="Deutsch")],
+        [other("subtitle", "subrip", language="eng", title="English subtitles"), other("subtitle", "ass", language="fra"),
+         other("attachment", None, filename="notes.txt", mimetype="text/plain")]),
+    "streams_timecode.mp4": (
+        ["-f", "lavfi", "-i", "testsrc2=size=64x48:rate=10:duration=1", *tones("mono", 16000, 1), "-i", "SUBRIP",
+         "-map", "0:v", "-map", "1:a", "-map", "2:s", "-c:v", "libx264", "-bf", "2", "-pix_fmt", "yuv420p",
+         "-c:a", "aac", "-b:a", "32k", "-c:s", "mov_text", "-timecode", "01:00:00:00",
+         "-metadata:s:a", "language=spa", "-metadata:s:s", "language=eng"],
+        [VIDEO_64x48],
+        [audio("aac", 16000, "mono", "fltp", language="spa")],
+        [other("subtitle", "mov_text", language="eng"), other("data", None, codec_tag_string="tmcd")]),
+}
+
+
+def make_stream_clip(name, out):
+    """Makes STREAM_CLIPS[name] at out, with its subtitle and attached files from a folder of its own."""
+    args = STREAM_CLIPS[name][0]
+    with tempfile.TemporaryDirectory() as folder:
+        files = {"SUBRIP": pathlib.Path(folder) / "subtitles.srt", "ATTACHED_TEXT": pathlib.Path(folder) / "notes.txt"}
+        files["SUBRIP"].write_text(SUBRIP)
+        files["ATTACHED_TEXT"].write_text(ATTACHED_TEXT)
+        run([str(files[arg]) if arg in files else arg for arg in args] + ["-flags:a", "+bitexact"], out)
+
+
 # Regressions: files whose containers or data do not tell the truth, each made from a clip of its
 # own by a stream copy or a byte patch (see the makers below), for the behaviour named. Tests check
 # every frame of each, read every way, against iteration and the ffmpeg CLI.
@@ -577,6 +630,10 @@ def main():
         manifest[name] = {"streams": video_streams, "audio_streams": audio_streams}
         if patch:
             manifest[name]["patch"] = patch
+    for name, (args, video_streams, audio_streams, other_streams) in STREAM_CLIPS.items():
+        if make(name):
+            make_stream_clip(name, HERE / name)
+        manifest[name] = {"streams": video_streams, "audio_streams": audio_streams, "other_streams": other_streams}
     regressions = {}
     for name, (args, patch, props) in REGRESSIONS.items():
         if make(name):
