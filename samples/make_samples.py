@@ -229,6 +229,11 @@ AUDIO_CLIPS = {
     "aac_damaged.aac": audio_clip(
         tones("mono", 44100, 1) + ["-c:a", "aac", "-b:a", "48k"],
         [audio("aac", 44100, "mono", "fltp")], patch="junk_in_audio_packet_22"),
+    # AAC in ADTS that turns from 44.1 kHz mono into 22.05 kHz stereo after 1 s (a second
+    # encoding appended, as when streams are spliced): frames change rate and layout mid-stream.
+    "aac_format_change.aac": audio_clip(
+        tones("mono", 44100, 1) + ["-c:a", "aac", "-b:a", "48k"],
+        [audio("aac", 44100, "mono", "fltp")], patch="append_stereo_22050_aac"),
     # MP3 with a LAME tag: encoder delay and padding; FFmpeg starts it at 1105 samples.
     "mp3_mono.mp3": audio_clip(
         tones("mono", 44100, 1) + ["-c:a", "libmp3lame", "-b:a", "32k"],
@@ -501,6 +506,14 @@ def break_packet_31(data, path):
 def junk_in_audio_packet_22(data, path):
     pos = packets(path, "a:0")[22]["pos"] + 7  # after its ADTS header (7 bytes: no CRC)
     data[pos:pos + 32] = junk(32)
+    return data
+
+
+def append_stereo_22050_aac(data, path):
+    second = path.with_name("second_part_" + path.name)
+    run(tones("stereo", 22050, 1, first=1) + ["-c:a", "aac", "-b:a", "48k"], second)
+    data += second.read_bytes()
+    second.unlink()
     return data
 
 
