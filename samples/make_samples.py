@@ -262,6 +262,12 @@ AUDIO_CLIPS = {
         + ["-map", "0:v", "-map", "1:a", *VIDEO_160x120, "-c:a", "aac", "-b:a", "64k"],
         [audio("aac", 44100, "stereo", "fltp", start_time=0.0)],
         [dict(codec="h264", pix_fmt="yuv420p", width=160, height=120, frames=10, fps=10.0)]),
+    # An audio track that holds no packets at all: AudioReader finds nothing, read() is (2, 0).
+    "h264_empty_audio.mkv": audio_clip(
+        ["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=10:duration=1"] + tones("stereo", 8000, 1)
+        + ["-map", "0:v", "-map", "1:a", "-frames:a", "0", *VIDEO_160x120, "-c:a", "pcm_s16le"],
+        [audio("pcm_s16le", 8000, "unknown", "s16", channels=2)],
+        [dict(codec="h264", pix_fmt="yuv420p", width=160, height=120, frames=10, fps=10.0)]),
     # Audio that starts 0.5 s after the video (FLAC: no priming to shift it).
     "h264_audio_late.mkv": audio_clip(
         ["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=10:duration=2", "-itsoffset", "0.5"]

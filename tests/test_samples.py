@@ -34,8 +34,8 @@ def probe_audio_stream(path, stream):
                    "stream=codec_name,sample_rate,channels,channel_layout,sample_fmt,start_time")["streams"][0]
     packets = probe(path, "-select_streams", f"a:{stream}", "-read_intervals", "%+#1", "-show_entries",
                     "packet=pts:packet_side_data")["packets"]
-    skips = [side["skip_samples"] for side in packets[0].get("side_data_list", [])
-             if side["side_data_type"] == "Skip Samples"]
+    skips = [side["skip_samples"] for packet in packets[:1] for side in packet.get("side_data_list", [])
+             if side["side_data_type"] == "Skip Samples"]  # (a track may have no packets)
     return probed, (skips[0] if skips else None)
 
 

@@ -221,7 +221,7 @@ cdef class AudioReader(_StreamReader):
             state.anchored = True
             frame.reset()
         if samples is None:
-            return _no_samples(converter)
+            return _no_samples(converter, self._stream_info.description.channels)
         return samples.result()
 
     cdef int64_t _expected_samples(self, _AudioRead state, int64_t first, int64_t end):

@@ -140,8 +140,9 @@ cdef object _seconds_or_none(str name, value):
     return seconds
 
 
-cdef object _no_samples(AudioConverter* converter):
-    """The (channels, 0) array of a read that found no samples."""
+cdef object _no_samples(AudioConverter* converter, int stream_channels):
+    """The (channels, 0) array of a read that found no samples: the channels asked for, else
+    the stream's."""
     import numpy
-    return numpy.empty((converter.channels(), 0), _SAMPLE_DTYPES[converter.sample_format()])
+    return numpy.empty((converter.channels() or stream_channels, 0), _SAMPLE_DTYPES[converter.sample_format()])
 
