@@ -226,15 +226,16 @@ cdef class AudioReader(_StreamReader):
 
     cdef int64_t _expected_samples(self, _AudioRead state, int64_t first, int64_t end):
         """The samples a read will likely give, from the container's duration (without one, a
-        guess), at most _FIRST_CAPACITY_LIMIT (the array grows if there are more, and is cut
-        if fewer)."""
+        guess), at most _FIRST_CAPACITY_BYTES of them (the array grows if there are more, and
+        is cut if fewer)."""
         cdef const StreamInfo* info = &self._stream_info
         cdef int rate = state.converter.get().sample_rate()
         cdef int64_t stream_end = max(first, state.position) + _UNKNOWN_DURATION_CAPACITY
         if info.duration >= 0:
             stream_end = _sample_at(info.start_time + info.duration, rate) + 4096  # some slack: durations round
         cdef int64_t expected = min(end, stream_end) - max(first, state.position)
-        return min(max(expected, 1), _FIRST_CAPACITY_LIMIT)
+        cdef int64_t sample_bytes = state.converter.get().channels() * state.converter.get().bytes_per_sample()
+        return min(max(expected, 1), _FIRST_CAPACITY_BYTES // sample_bytes)
 
     @property
     def sample_rate(self):

@@ -6,9 +6,10 @@
 cdef dict _SAMPLE_DTYPES = {AV_SAMPLE_FMT_U8P: "uint8", AV_SAMPLE_FMT_S16P: "int16", AV_SAMPLE_FMT_S32P: "int32",
                             AV_SAMPLE_FMT_S64P: "int64", AV_SAMPLE_FMT_FLTP: "float32",
                             AV_SAMPLE_FMT_DBLP: "float64"}
-# read() sizes its array from the container's duration, but at most this many samples per channel
-# at first (a header cannot make it allocate more than it decodes), growing as samples come.
-cdef int64_t _FIRST_CAPACITY_LIMIT = 1 << 24
+# read() sizes its array from the container's duration, but at most this many bytes at first (a
+# header cannot make it reserve more), growing as samples come. Memory the array reserves costs
+# nothing until written (the system maps it lazily), and the unwritten end is cut off at the end.
+cdef int64_t _FIRST_CAPACITY_BYTES = 1 << 30
 cdef int64_t _UNKNOWN_DURATION_CAPACITY = 1 << 16  # samples per channel when the container has no duration
 
 
