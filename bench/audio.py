@@ -39,7 +39,7 @@ def measure_audio(clips, out, reference, rounds):
                 outcome = run_json(audio_command(method, clip, reference, path))
                 if "skip" in outcome:
                     skipped[method] = outcome["skip"]
-                else:
+                elif outcome["md5"]:  # an array, not decoding only
                     saved[method] = (path, outcome)
             if AUDIO_REFERENCE not in saved:
                 raise RuntimeError(f"the C++ audio loop {skipped[AUDIO_REFERENCE]}")

@@ -31,7 +31,7 @@ RANDOM_FRAMES, RANDOM_SEED = 10, 0
 AUDIO_REFERENCE, AUDIO_DERENOTES = "C++ decode+swresample loop", "derenotes read()"
 AUDIO_PYAV, AUDIO_TORCHCODEC = "pyav to_ndarray + np.concatenate", "torchcodec get_all_samples()"
 AUDIO_METHODS = [AUDIO_REFERENCE, AUDIO_DERENOTES, "derenotes frames + np.concatenate", AUDIO_PYAV,
-                 AUDIO_TORCHCODEC]
+                 "pyav decode only", AUDIO_TORCHCODEC]
 AUDIO_RANGE_SECONDS = 10
 
 

@@ -338,7 +338,8 @@ def audio_report(audio):
              "swr_convert to planar float, appends to one buffer per channel, then copies them into one array). "
              "Speed vs C++: its time over the method's (> 1 is faster); paired is the median of per-round ratios. "
              "Output: compared with the C++ loop's array in an untimed first round; the MD5 of every timed run's "
-             "array is compared too."]
+             "array is compared too. `pyav decode only` makes no array: it shows how fast PyAV's own FFmpeg (see "
+             "Versions) decodes the stream, against the system's FFmpeg that derenotes and the C++ loop use."]
     for label, result in audio.items():
         first = result["runs"][AUDIO_REFERENCE][0]
         seconds = first["samples"] / first["sample_rate"]

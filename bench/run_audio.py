@@ -3,7 +3,7 @@
 into one float32 array of shape (channels, samples), as each library's users get it. Prints one
 JSON line: {"channels", "samples", "dtype", "c_contiguous", "seconds", "md5"}, timed from opening
 the file to the finished array; the MD5 of the array's bytes (C order) is computed after the clock
-stops.
+stops. "pyav decode only" makes no array: its line has no dtype or layout, and md5 null.
 
     python bench/run_audio.py METHOD CLIP [SAVE.npy]    (SAVE.npy: also save the array there, untimed)
 
@@ -48,6 +48,18 @@ def pyav(path):
     return np.concatenate(chunks, axis=1)
 
 
+def pyav_decode_only(path):
+    """PyAV's decoding alone, no arrays: (channels, samples). PyAV brings its own FFmpeg, whose
+    decoders may be faster or slower than the system's that derenotes and the C++ loop use."""
+    import av
+
+    channels = samples = 0
+    with av.open(path) as container:
+        for frame in container.decode(audio=0):
+            channels, samples = len(frame.layout.channels), samples + frame.samples
+    return channels, samples
+
+
 def torchcodec(path):
     from torchcodec.decoders import AudioDecoder
 
@@ -58,6 +70,7 @@ METHODS = {
     "derenotes read()": derenotes_read,
     "derenotes frames + np.concatenate": derenotes_frames,
     "pyav to_ndarray + np.concatenate": pyav,
+    "pyav decode only": pyav_decode_only,
     "torchcodec get_all_samples()": torchcodec,
 }
 REQUIRES = {"derenotes": ["numpy", "derenotes"], "pyav": ["numpy", "av"], "torchcodec": ["torchcodec.decoders"]}
@@ -72,6 +85,9 @@ def main():
 
     import numpy as np
 
+    if isinstance(result, tuple):  # decoding only: no array
+        print(json.dumps({"channels": result[0], "samples": result[1], "seconds": seconds, "md5": None}))
+        return
     if not isinstance(result, np.ndarray):
         result = result.numpy()  # torch's tensor: shares its memory
     if len(sys.argv) > 3:
