@@ -46,7 +46,7 @@ def main():
     with derenotes.AudioReader(path) as reader:
         start = stop = None
         if what == "range":
-            start = max(0.0, reader.duration / 2 - seconds / 2)
+            start = float(max(0, round(reader.duration / 2 - seconds / 2)))  # a whole second: exact in samples
             stop = start + seconds
         shape, result_mb, first = measured_read(reader, start, stop)
         again = measured_read(reader, start, stop)[2]
