@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CLIP ?= samples/h264_bframes.mp4
 DEB_PACKAGES := g++ make pkg-config cmake libgtest-dev ffmpeg \
-                libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
+                libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
 # Quiet the nested makes of CMake's build directories.
 MAKEFLAGS += --no-print-directory
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

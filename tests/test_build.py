@@ -22,7 +22,7 @@ def test_missing_ffmpeg_development_files_are_named(tmp_path):
                              f"-DPython_EXECUTABLE={sys.executable}"],
                             env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
-    assert "apt-get install pkg-config libavformat-dev libavcodec-dev libavutil-dev libswscale-dev" in result.stderr
+    assert "apt-get install pkg-config libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev" in result.stderr
     assert "libavformat" in result.stderr.split("pkg-config said:")[1]  # pkg-config's own words follow
 
 

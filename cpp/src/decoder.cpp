@@ -41,6 +41,8 @@ StreamInfo describe_stream(const AVFormatContext* format, const AVStream& stream
     info.reorder_delay = stream.codecpar->video_delay;
     const AVCodecDescriptor* descriptor = avcodec_descriptor_get(stream.codecpar->codec_id);
     info.intra_only = descriptor && (descriptor->props & AV_CODEC_PROP_INTRA_ONLY);
+    info.lossless = descriptor && (descriptor->props & AV_CODEC_PROP_LOSSLESS);
+    if (stream.start_time != AV_NOPTS_VALUE) info.start_time = stream.start_time * av_q2d(stream.time_base);
     info.time_base_num = stream.time_base.num;
     info.time_base_den = stream.time_base.den;
     if (stream.duration != AV_NOPTS_VALUE && stream.duration > 0)

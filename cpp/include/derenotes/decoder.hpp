@@ -35,6 +35,8 @@ struct StreamInfo {
     std::int64_t frame_count = -1;           // the container's count; negative when unknown
     int reorder_delay = 0;                   // frames the decoder holds back to reorder (video_delay)
     bool intra_only = false;                 // the codec codes every frame on its own
+    bool lossless = false;                   // the codec is lossless (PCM, FLAC, ALAC, FFV1 ...)
+    double start_time = 0;                   // seconds: the stream's first timestamp (0 when unknown)
     StreamDescription description;           // what probe() says of the stream (rotation, colours)
 };
 

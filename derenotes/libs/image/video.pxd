@@ -4,6 +4,7 @@ from libc.stddef cimport size_t
 from libc.stdint cimport int64_t, uint8_t
 from libcpp cimport bool
 from libcpp.memory cimport shared_ptr, unique_ptr
+from libcpp.optional cimport optional
 from libcpp.string cimport string
 from libcpp.vector cimport vector
 
@@ -172,9 +173,14 @@ cdef extern from "derenotes/decoder.hpp" namespace "derenotes" nogil:
         int time_base_num, time_base_den
         double duration
         int64_t frame_count
+        bool intra_only, lossless
+        double start_time
         StreamDescription description
 
     ctypedef bool (*InterruptCheck)() noexcept nogil
+
+    cdef cppclass PacketInfo:
+        pass
 
     cdef cppclass DecoderOptions:
         AVMediaType media
@@ -195,6 +201,7 @@ cdef extern from "derenotes/decoder.hpp" namespace "derenotes" nogil:
         const StreamInfo& info()
         unique_ptr[Frame] next() except +raise_error
         int64_t decode_errors()
+        optional[PacketInfo] seek(int64_t time) except +raise_error
 
 cdef extern from "derenotes/probe.hpp" namespace "derenotes" nogil:
     MediaDescription probe(shared_ptr[const Source] source, const DecoderOptions& options) except +raise_error
@@ -225,3 +232,41 @@ cdef extern from "derenotes/converter.hpp" namespace "derenotes" nogil:
     vector[PlaneLayout] conversion_planes(int format, int width, int height, bool copy) except +raise_error
     void convert_frame(const Frame& frame, int format, int width, int height, int flags, uint8_t* const* data,
                        const int* linesize) except +raise_error
+
+cdef extern from "libavutil/rational.h" nogil:
+    ctypedef struct AVRational:
+        int num
+        int den
+
+cdef extern from "libavutil/samplefmt.h" nogil:
+    cdef enum AVSampleFormat:
+        AV_SAMPLE_FMT_U8P
+        AV_SAMPLE_FMT_S16P
+        AV_SAMPLE_FMT_S32P
+        AV_SAMPLE_FMT_S64P
+        AV_SAMPLE_FMT_FLTP
+        AV_SAMPLE_FMT_DBLP
+
+cdef extern from "derenotes/audio_converter.hpp" namespace "derenotes" nogil:
+    int sample_format_named(const string& name) except +raise_error
+
+    cdef cppclass AudioTarget:
+        int sample_format, sample_rate, channels
+        string layout
+
+    cdef cppclass AudioConverter:
+        AudioConverter(AudioTarget target) except +raise_error
+        void convert(const Frame& frame) except +raise_error
+        void convert(const Frame& frame, AVRational time_base) except +raise_error
+        int64_t position()
+        void flush() except +raise_error
+        bool started()
+        int channels()
+        int sample_rate()
+        int sample_format()
+        int bytes_per_sample()
+        string layout_name()
+        int64_t delay()
+        int samples()
+        void clear_output()
+        const uint8_t* plane(int channel)

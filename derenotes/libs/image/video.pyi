@@ -220,7 +220,16 @@ class AudioFrame(_Frame):
     def layout(self) -> str: ...
     @property
     def format(self) -> str: ...
+    def to_ndarray(
+        self,
+        format: str = "flt",
+        *,
+        sample_rate: Optional[int] = None,
+        channels: Optional[int] = None,
+        layout: Optional[str] = None,
+    ) -> numpy.ndarray[Any, Any]: ...
 
+@disjoint_base
 class AudioReader(_StreamReader):
     def __new__(
         cls,
@@ -238,6 +247,16 @@ class AudioReader(_StreamReader):
     def __enter__(self) -> AudioReader: ...
     def __iter__(self) -> Iterator[AudioFrame]: ...
     def __next__(self) -> AudioFrame: ...
+    def read(
+        self,
+        start: Optional[float] = None,
+        stop: Optional[float] = None,
+        *,
+        format: str = "flt",
+        sample_rate: Optional[int] = None,
+        channels: Optional[int] = None,
+        layout: Optional[str] = None,
+    ) -> numpy.ndarray[Any, Any]: ...
     @property
     def sample_rate(self) -> int: ...
     @property

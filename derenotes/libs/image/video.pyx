@@ -10,6 +10,7 @@ and the topic files it includes:
     _stream_reader.pxi  what every reader shares: source, options, iteration, close, claim
     _reader.pxi      VideoReader: iteration and random access
     _audio.pxi       AudioReader and AudioFrame
+    _audio_read.pxi  audio converted to arrays: AudioFrame.to_ndarray, AudioReader.read
     _frame.pxi       VideoFrame and its conversion (to_ndarray)
     _conversion.pxi  the arrays conversions write into
     _numpy.pxi       NumPy's C API and item dtypes (NumPy imported on first use)
@@ -20,6 +21,7 @@ and here, _Plane: the buffer exporter.
 import errno as _errno
 import io
 import logging
+import math
 import operator
 import os
 import sys
@@ -44,8 +46,10 @@ from cpython.ref cimport Py_INCREF, Py_XDECREF
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
 from libc.limits cimport INT_MAX
 from libc.stddef cimport size_t
-from libc.stdint cimport INT64_MIN, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
+from libc.stdint cimport INT64_MAX, INT64_MIN, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
+from libc.math cimport floor
 from libc.stdlib cimport calloc, free
+from libc.string cimport memcpy, memmove
 from libcpp cimport bool
 from libcpp.memory cimport make_shared, unique_ptr
 from libcpp.string cimport string
@@ -68,6 +72,7 @@ include "_sources.pxi"
 include "_stream_reader.pxi"
 include "_reader.pxi"
 include "_audio.pxi"
+include "_audio_read.pxi"
 include "_frame.pxi"
 include "_conversion.pxi"
 include "_numpy.pxi"

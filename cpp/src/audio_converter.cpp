@@ -1,0 +1,165 @@
+// Audio conversions with libswresample (see audio_converter.hpp).
+#include "derenotes/audio_converter.hpp"
+
+#include <cstring>
+#include <utility>
+
+#include "derenotes/error.hpp"
+
+namespace derenotes {
+
+namespace {
+
+// NumPy's names for the sample formats, besides FFmpeg's own.
+const std::pair<const char*, AVSampleFormat> kNumpyNames[] = {
+    {"uint8", AV_SAMPLE_FMT_U8},   {"int16", AV_SAMPLE_FMT_S16},   {"int32", AV_SAMPLE_FMT_S32},
+    {"int64", AV_SAMPLE_FMT_S64},  {"float32", AV_SAMPLE_FMT_FLT}, {"float64", AV_SAMPLE_FMT_DBL},
+};
+constexpr int kMaxChannels = 64;          // swresample's own limit (SWR_CH_MAX)
+constexpr int kMaxSampleRate = 1 << 22;   // 4 MHz: well past any audio, far from int overflows
+
+Error bad_target(const std::string& what, ErrorKind kind) { return Error(AVERROR(EINVAL), "", what, kind); }
+
+// The layout the CLI gives a frame whose channel order is unspecified: the default for its count.
+void input_layout(const AVFrame& frame, AVChannelLayout* layout) {
+    if (frame.ch_layout.order == AV_CHANNEL_ORDER_UNSPEC)
+        av_channel_layout_default(layout, frame.ch_layout.nb_channels);
+    else
+        check(av_channel_layout_copy(layout, &frame.ch_layout), "", "cannot copy a channel layout");
+}
+
+}  // namespace
+
+int sample_format_named(const std::string& name) {
+    for (const auto& [numpy_name, format] : kNumpyNames)
+        if (name == numpy_name) return format;
+    AVSampleFormat format = av_get_sample_fmt(name.c_str());
+    if (format == AV_SAMPLE_FMT_NONE)
+        throw bad_target("no sample format named '" + name +
+                             "' (FFmpeg's: u8, s16, s32, s64, flt, dbl and their planar forms u8p ... dblp; "
+                             "or uint8, int16, int32, int64, float32, float64)",
+                         ErrorKind::Unsupported);
+    return format;
+}
+
+AudioConverter::AudioConverter(AudioTarget target) : target_(std::move(target)) {
+    if (av_get_bytes_per_sample(static_cast<AVSampleFormat>(target_.sample_format)) <= 0)
+        throw bad_target("not a sample format: " + std::to_string(target_.sample_format), ErrorKind::Unsupported);
+    out_format_ = av_get_planar_sample_fmt(static_cast<AVSampleFormat>(target_.sample_format));
+    if (target_.sample_rate < 0 || target_.sample_rate > kMaxSampleRate)
+        throw bad_target("sample_rate must be from 1 to " + std::to_string(kMaxSampleRate) + ", not " +
+                             std::to_string(target_.sample_rate),
+                         ErrorKind::InvalidData);
+    if (target_.channels < 0 || target_.channels > kMaxChannels)
+        throw bad_target("channels must be from 1 to " + std::to_string(kMaxChannels) + ", not " +
+                             std::to_string(target_.channels),
+                         ErrorKind::InvalidData);
+    if (!target_.layout.empty()) {
+        AVChannelLayout layout{};
+        if (av_channel_layout_from_string(&layout, target_.layout.c_str()) < 0 || layout.nb_channels < 1 ||
+            layout.nb_channels > kMaxChannels) {
+            av_channel_layout_uninit(&layout);
+            throw bad_target("no channel layout named '" + target_.layout + "' (FFmpeg's names: mono, stereo, 5.1, ...)",
+                             ErrorKind::Unsupported);
+        }
+        int count = layout.nb_channels;
+        av_channel_layout_uninit(&layout);
+        if (target_.channels && target_.channels != count)
+            throw bad_target("layout '" + target_.layout + "' has " + std::to_string(count) + " channels, not " +
+                                 std::to_string(target_.channels),
+                             ErrorKind::InvalidData);
+        target_.channels = count;
+    }
+}
+
+AudioConverter::~AudioConverter() {
+    av_channel_layout_uninit(&in_layout_);
+    av_channel_layout_uninit(&out_layout_);
+}
+
+int AudioConverter::bytes_per_sample() const {
+    return av_get_bytes_per_sample(static_cast<AVSampleFormat>(out_format_));
+}
+
+std::string AudioConverter::layout_name() const {
+    char name[128] = {0};
+    if (out_layout_.order == AV_CHANNEL_ORDER_UNSPEC || av_channel_layout_describe(&out_layout_, name, sizeof name) < 0)
+        return "";
+    return name;
+}
+
+bool AudioConverter::input_changed(const AVFrame& frame) const {
+    AVChannelLayout layout{};
+    input_layout(frame, &layout);
+    bool changed = frame.format != in_format_ || frame.sample_rate != in_rate_ ||
+                   av_channel_layout_compare(&layout, &in_layout_) != 0;
+    av_channel_layout_uninit(&layout);
+    return changed;
+}
+
+void AudioConverter::set_up(const AVFrame& frame) {
+    if (frame.sample_rate <= 0 || frame.ch_layout.nb_channels <= 0)
+        throw Error(AVERROR_INVALIDDATA, "", "an audio frame without a sample rate or channels", ErrorKind::InvalidData);
+    av_channel_layout_uninit(&in_layout_);
+    input_layout(frame, &in_layout_);
+    in_format_ = frame.format;
+    in_rate_ = frame.sample_rate;
+    if (!swr_) {  // the first frame: the output's layout and rate, for good
+        if (!target_.layout.empty())
+            check(av_channel_layout_from_string(&out_layout_, target_.layout.c_str()), "", "bad channel layout");
+        else if (target_.channels)
+            av_channel_layout_default(&out_layout_, target_.channels);
+        else
+            check(av_channel_layout_copy(&out_layout_, &in_layout_), "", "cannot copy a channel layout");
+        out_rate_ = target_.sample_rate ? target_.sample_rate : in_rate_;
+        planes_.resize(out_layout_.nb_channels);
+    }
+    SwrContext* context = nullptr;
+    check(swr_alloc_set_opts2(&context, &out_layout_, static_cast<AVSampleFormat>(out_format_), out_rate_,
+                              &in_layout_, static_cast<AVSampleFormat>(in_format_), in_rate_, 0, nullptr),
+          "", "cannot set up the resampler");
+    swr_.reset(context);
+    int ret = swr_init(context);
+    if (ret < 0) throw Error(ret, "", "cannot set up the resampler for this conversion", ErrorKind::Unsupported);
+}
+
+void AudioConverter::run(const std::uint8_t* const* input, int samples) {
+    int room = swr_get_out_samples(swr_.get(), samples);
+    check(room, "", "cannot convert audio");
+    std::size_t needed = static_cast<std::size_t>(out_samples_ + room) * bytes_per_sample();
+    std::uint8_t* output[kMaxChannels];
+    for (std::size_t channel = 0; channel < planes_.size(); ++channel) {
+        if (planes_[channel].size() < needed) planes_[channel].resize(needed);
+        output[channel] = planes_[channel].data() + static_cast<std::size_t>(out_samples_) * bytes_per_sample();
+    }
+    int made = swr_convert(swr_.get(), output, room, const_cast<const std::uint8_t**>(input), samples);
+    check(made, "", "cannot convert audio");
+    out_samples_ += made;
+}
+
+void AudioConverter::convert(const Frame& frame, AVRational time_base) {
+    const AVFrame& av = *frame.av_frame();
+    if (!swr_) {
+        set_up(av);
+    } else if (input_changed(av)) {
+        run(nullptr, 0);  // what the old resampler holds comes first
+        set_up(av);
+    }
+    std::int64_t pts = av.pts != AV_NOPTS_VALUE ? av.pts : av.best_effort_timestamp;
+    position_ = AV_NOPTS_VALUE;
+    if (pts != AV_NOPTS_VALUE && time_base.num > 0 && time_base.den > 0) {
+        const AVRational input_samples{1, in_rate_};
+        std::int64_t input_time =
+            av_rescale_delta(time_base, pts, input_samples, av.nb_samples, &last_input_time_, input_samples);
+        // As the CLI's aresample: swr_next_pts in units of 1 / (input rate * output rate).
+        std::int64_t next = swr_next_pts(swr_.get(), input_time * out_rate_);
+        position_ = (next >= 0 ? next + in_rate_ / 2 : next - in_rate_ / 2) / in_rate_;
+    }
+    run(av.extended_data, av.nb_samples);
+}
+
+void AudioConverter::flush() {
+    if (swr_) run(nullptr, 0);
+}
+
+}  // namespace derenotes
