@@ -11,10 +11,19 @@ Per call: peak_growth_mb, the peak resident memory during read() (VmHWM, reset j
 through /proc/self/clear_refs) over the resident memory just before it; held_mb, what stays
 resident while the result is kept; after_del_mb, what stays after the result is dropped (nothing,
 if read() keeps nothing of its own); peak_ratio, peak_growth_mb over the result's nbytes.
+
+malloc's mmap threshold is fixed at its default, 128 KiB (mallopt), so that every array of that
+size or more is its own mapping, returned to the system when freed: otherwise glibc raises the
+threshold when the first such block is freed, and the next result of a few MB comes from the heap,
+whose top stays resident after it is freed, which would look like memory read() keeps.
 """
+import ctypes
 import json
 import pathlib
 import sys
+
+M_MMAP_THRESHOLD = -3
+ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, 128 * 1024)
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))  # the in-place build
 import derenotes  # noqa: E402
