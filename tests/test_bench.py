@@ -48,8 +48,8 @@ def test_quick_benchmark_runs_and_reports(tmp_path):
     assert sources["two_readers"]["speedup"] > 0 and sources["two_readers"]["path_speedup"] > 0
     audio = report["audio"]
     assert set(audio) == {"AAC", "Opus"}
-    for result in audio.values():
-        runs, outputs = result["runs"], result["outputs"]
+    for part in audio.values():
+        runs, outputs = part["runs"], part["outputs"]
         for method in ("C++ decode+swresample loop", "derenotes read()", "derenotes frames + np.concatenate"):
             assert runs[method] and all(run["seconds"] > 0 for run in runs[method])
         reference = outputs["C++ decode+swresample loop"]
@@ -63,9 +63,9 @@ def test_quick_benchmark_runs_and_reports(tmp_path):
             if method in outputs:
                 assert outputs[method]["shape"] == reference["shape"] and outputs[method]["max_abs_diff"] < 1e-4
         for what in ("range", "whole"):
-            memory = result["memory"][what]
+            memory = part["memory"][what]
             assert memory["result_mb"] > 0 and memory["first"]["peak_growth_mb"] >= 0
-        assert result["memory"]["range"]["shape"] == [2, 480000]  # 10 s at 48 kHz
+        assert part["memory"]["range"]["shape"] == [2, 480000]  # 10 s at 48 kHz
     assert [t["target"][:3] for t in report["targets"]] == ["1. ", "1. ", "1. ", "1. ", "2. ", "3. ", "3. ", "4. ",
                                                             "5. ", "5. ", "5. ", "5. ", "6. ", "6. ",
                                                             "14.", "14.", "14."] + ["15."] * 9
