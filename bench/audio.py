@@ -3,49 +3,50 @@ array of shape (channels, samples) by the C++ loop (bench/reference_audio.cpp) a
 method (bench/run_audio.py), every run in its own process; the outputs compared with the C++
 loop's; and read()'s peak memory (bench/audio_memory.py). Used by bench/bench.py.
 
-Per clip: one untimed round first, in which every method saves its array (compared, then deleted)
-and which reads the clip into the page cache; then the timed rounds, interleaved (each round starts
-at another method). Every run prints the MD5 of its array, so that equality with the C++ loop is
-checked in every round, not only in the first."""
-import shutil
+Per clip: one untimed round first, which reads the clip into the page cache and checks the
+outputs: the C++ loop writes its array to a file, which every other method compares its own with
+(in its process, after its clock); then the timed rounds, interleaved (each round starts at another
+method). Every run prints the MD5 of its array, so that equality with the C++ loop is checked in
+every round, not only in the first."""
 import statistics
 import sys
-
-import numpy as np
 
 from measure import paired_ratio, python_experiment, run_json
 from plan import AUDIO_METHODS, AUDIO_RANGE_SECONDS, AUDIO_REFERENCE, BENCH
 
 
-def audio_command(method, clip, reference, save=None):
-    extra = [str(save)] if save else []
+def audio_command(method, clip, reference, array_file=None, channels=None):
+    """The command of one run; with array_file, the untimed one: the C++ loop writes its array there,
+    the other methods compare theirs with it (`channels` rows)."""
     if method == AUDIO_REFERENCE:
-        return [str(reference), str(clip)] + extra
+        return [str(reference), str(clip)] + ([str(array_file)] if array_file else [])
+    extra = [str(array_file), str(channels)] if array_file else []
     return [sys.executable, str(BENCH / "run_audio.py"), method, str(clip)] + extra
 
 
 def measure_audio(clips, out, reference, rounds):
     """{label: {"clip", "runs": {method: [what each timed run printed]}, "skipped", "outputs",
-    "memory"}} for clips {label: name in `out`}."""
+    "memory"}} for clips {label: name in `out`}; outputs: per method that makes an array, what its
+    untimed run found (shape, dtype, c_contiguous, equal, max_abs_diff) and md5_as_cpp_every_run."""
     results = {}
     for label, name in clips.items():
-        clip = out / name
-        check = out / "audio-check"
-        check.mkdir(exist_ok=True)
-        saved, skipped = {}, {}
+        clip, array_file = out / name, out / "audio-reference.f32"
+        skipped, outputs = {}, {}
         try:
-            for number, method in enumerate(AUDIO_METHODS):  # the untimed round
-                path = check / (f"{number}.f32" if method == AUDIO_REFERENCE else f"{number}.npy")
-                outcome = run_json(audio_command(method, clip, reference, path))
+            first = run_json(audio_command(AUDIO_REFERENCE, clip, reference, array_file))
+            if "skip" in first:
+                raise RuntimeError(f"the C++ audio loop {first['skip']}")
+            outputs[AUDIO_REFERENCE] = {"shape": [first["channels"], first["samples"]], "dtype": "float32",
+                                        "c_contiguous": True, "equal": True, "max_abs_diff": 0.0}
+            for method in AUDIO_METHODS[1:]:
+                outcome = run_json(audio_command(method, clip, reference, array_file, first["channels"]))
                 if "skip" in outcome:
                     skipped[method] = outcome["skip"]
                 elif outcome["md5"]:  # an array, not decoding only
-                    saved[method] = (path, outcome)
-            if AUDIO_REFERENCE not in saved:
-                raise RuntimeError(f"the C++ audio loop {skipped[AUDIO_REFERENCE]}")
-            outputs = compare_outputs(saved)
+                    outputs[method] = {key: outcome[key] for key in ("dtype", "c_contiguous", "equal", "max_abs_diff")}
+                    outputs[method]["shape"] = [outcome["channels"], outcome["samples"]]
         finally:
-            shutil.rmtree(check)
+            array_file.unlink(missing_ok=True)
         runs = {method: [] for method in AUDIO_METHODS if method not in skipped}
         jobs = list(runs)
         for round_number in range(rounds):
@@ -68,24 +69,6 @@ def measure_audio(clips, out, reference, rounds):
         results[label] = {"clip": name, "runs": {m: o for m, o in runs.items() if o}, "skipped": skipped,
                           "outputs": outputs, "memory": memory}
     return results
-
-
-def compare_outputs(saved):
-    """Per method: its array's shape, dtype and layout, and how it compares with the C++ loop's
-    (equal: same shape and every sample the same; max_abs_diff over the samples both have)."""
-    path, outcome = saved[AUDIO_REFERENCE]
-    reference = np.fromfile(path, np.float32).reshape(outcome["channels"], outcome["samples"])
-    outputs = {}
-    for method, (path, outcome) in saved.items():
-        array = reference if method == AUDIO_REFERENCE else np.load(path, mmap_mode="r")
-        channels, samples = min(array.shape[0], reference.shape[0]), min(array.shape[1], reference.shape[1])
-        difference = max((float(np.max(np.abs(array[c, :samples] - reference[c, :samples])))
-                          for c in range(channels)), default=0.0)
-        outputs[method] = {"shape": list(array.shape), "dtype": str(array.dtype),
-                           "c_contiguous": outcome.get("c_contiguous", True),
-                           "equal": array.shape == reference.shape and difference == 0,
-                           "max_abs_diff": difference, "md5_as_cpp": outcome["md5"] == saved[AUDIO_REFERENCE][1]["md5"]}
-    return outputs
 
 
 def audio_times(audio, label, method):

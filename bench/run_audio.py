@@ -5,7 +5,11 @@ JSON line: {"channels", "samples", "dtype", "c_contiguous", "seconds", "md5"}, t
 the file to the finished array; the MD5 of the array's bytes (C order) is computed after the clock
 stops. "pyav decode only" makes no array: its line has no dtype or layout, and md5 null.
 
-    python bench/run_audio.py METHOD CLIP [SAVE.npy]    (SAVE.npy: also save the array there, untimed)
+    python bench/run_audio.py METHOD CLIP [REFERENCE.f32 CHANNELS]
+
+REFERENCE.f32: the C++ loop's array (its float32 samples, CHANNELS rows); after the clock, the
+method's array is compared with it: "equal" (same shape, every sample the same) and "max_abs_diff"
+(over the channels and samples both have) join the line.
 
 Exit status 3 with {"skip": reason} when the method's library does not import here.
 """
@@ -90,11 +94,16 @@ def main():
         return
     if not isinstance(result, np.ndarray):
         result = result.numpy()  # torch's tensor: shares its memory
+    line = {"channels": result.shape[0], "samples": result.shape[1], "dtype": str(result.dtype),
+            "c_contiguous": bool(result.flags.c_contiguous), "seconds": seconds,
+            "md5": hashlib.md5(np.ascontiguousarray(result)).hexdigest()}
     if len(sys.argv) > 3:
-        np.save(sys.argv[3], result)
-    print(json.dumps({"channels": result.shape[0], "samples": result.shape[1], "dtype": str(result.dtype),
-                      "c_contiguous": bool(result.flags.c_contiguous), "seconds": seconds,
-                      "md5": hashlib.md5(np.ascontiguousarray(result)).hexdigest()}))
+        reference = np.fromfile(sys.argv[3], np.float32).reshape(int(sys.argv[4]), -1)
+        channels, samples = min(result.shape[0], reference.shape[0]), min(result.shape[1], reference.shape[1])
+        line["max_abs_diff"] = max((float(np.max(np.abs(result[c, :samples] - reference[c, :samples]), initial=0))
+                                    for c in range(channels)), default=0.0)
+        line["equal"] = result.shape == reference.shape and line["max_abs_diff"] == 0
+    print(json.dumps(line))
 
 
 if __name__ == "__main__":
