@@ -12,14 +12,16 @@ import statistics
 import sys
 
 from measure import paired_ratio, python_experiment, run_json
-from plan import AUDIO_METHODS, AUDIO_RANGE_SECONDS, AUDIO_REFERENCE, BENCH
+from plan import AUDIO_METHODS, AUDIO_RANGE_SECONDS, AUDIO_REFERENCE, AUDIO_REFERENCE_SIZED, BENCH
 
 
 def audio_command(method, clip, reference, array_file=None, channels=None):
     """The command of one run; with array_file, the untimed one: the C++ loop writes its array there,
     the other methods compare theirs with it (`channels` rows)."""
     if method == AUDIO_REFERENCE:
-        return [str(reference), str(clip)] + ([str(array_file)] if array_file else [])
+        return [str(reference), str(clip), "plain"] + ([str(array_file)] if array_file else [])
+    if method == AUDIO_REFERENCE_SIZED:  # the same array as the other C++ loop's: compared by MD5
+        return [str(reference), str(clip), "sized"]
     extra = [str(array_file), str(channels)] if array_file else []
     return [sys.executable, str(BENCH / "run_audio.py"), method, str(clip)] + extra
 
@@ -42,6 +44,9 @@ def measure_audio(clips, out, reference, rounds):
                 outcome = run_json(audio_command(method, clip, reference, array_file, first["channels"]))
                 if "skip" in outcome:
                     skipped[method] = outcome["skip"]
+                elif method == AUDIO_REFERENCE_SIZED:
+                    outputs[method] = dict(outputs[AUDIO_REFERENCE], equal=outcome["md5"] == first["md5"],
+                                           max_abs_diff=0.0 if outcome["md5"] == first["md5"] else None)
                 elif outcome["md5"]:  # an array, not decoding only
                     outputs[method] = {key: outcome[key] for key in ("dtype", "c_contiguous", "equal", "max_abs_diff")}
                     outputs[method]["shape"] = [outcome["channels"], outcome["samples"]]

@@ -28,10 +28,12 @@ MIDDLE_REFERENCE, MIDDLE_DERENOTES = "C++ open + middle frame", "derenotes open 
 RANDOM_FRAMES, RANDOM_SEED = 10, 0
 # Audio: a whole stream into one float32 array of shape (channels, samples), by bench/run_audio.py's
 # methods and the C++ loop bench/reference_audio.cpp; the range read() in the memory check.
+# The targets' C++ loop lets its buffers grow; the sized one reserves them from the stream's duration first.
 AUDIO_REFERENCE, AUDIO_DERENOTES = "C++ decode+swresample loop", "derenotes read()"
+AUDIO_REFERENCE_SIZED = "C++ loop, buffers sized from the duration"
 AUDIO_PYAV, AUDIO_TORCHCODEC = "pyav to_ndarray + np.concatenate", "torchcodec get_all_samples()"
-AUDIO_METHODS = [AUDIO_REFERENCE, AUDIO_DERENOTES, "derenotes frames + np.concatenate", AUDIO_PYAV,
-                 "pyav decode only", AUDIO_TORCHCODEC]
+AUDIO_METHODS = [AUDIO_REFERENCE, AUDIO_REFERENCE_SIZED, AUDIO_DERENOTES, "derenotes frames + np.concatenate",
+                 AUDIO_PYAV, "pyav decode only", AUDIO_TORCHCODEC]
 AUDIO_RANGE_SECONDS = 10
 
 

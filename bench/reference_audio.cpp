@@ -8,7 +8,11 @@
 // result's bytes (channel after channel, as a C-contiguous NumPy array's), computed after the
 // clock stops, and the peak resident memory over what the process had before opening the file.
 //
-//   reference_audio CLIP [OUT.f32]    (OUT.f32: also write the result's bytes there, untimed)
+//   reference_audio CLIP plain|sized [OUT.f32]    (OUT.f32: also write the result's bytes there, untimed)
+//
+// plain: the buffers grow as std::vector does (doubling, each time copying what they hold);
+// sized: each buffer reserves room first for the samples the stream's duration announces, so that
+// only the final copy remains.
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -49,6 +53,7 @@ static long status_kb(const char* field) {
 struct Output {
     AVChannelLayout layout{};
     int rate = 0;
+    std::size_t reserve = 0;  // samples per channel to reserve in each buffer before the first
     std::vector<std::vector<float>> channels;
     std::size_t filled = 0;
     SwrContext* resampler = nullptr;
@@ -74,6 +79,7 @@ struct Output {
             check(av_channel_layout_copy(&layout, &frame->ch_layout), "layout");
             rate = frame->sample_rate;
             channels.resize(layout.nb_channels);
+            for (auto& channel : channels) channel.reserve(reserve);
         }
         if (!resampler || frame->sample_rate != in_rate || frame->format != in_format ||
             av_channel_layout_compare(&frame->ch_layout, &in_layout) != 0) {
@@ -93,8 +99,9 @@ struct Output {
 };
 
 int main(int argc, char** argv) {
-    if (argc != 2 && argc != 3) {
-        std::fprintf(stderr, "usage: %s CLIP [OUT.f32]\n", argv[0]);
+    const bool sized = argc >= 3 && std::strcmp(argv[2], "sized") == 0;
+    if ((argc != 3 && argc != 4) || (!sized && std::strcmp(argv[2], "plain") != 0)) {
+        std::fprintf(stderr, "usage: %s CLIP plain|sized [OUT.f32]\n", argv[0]);
         return 2;
     }
     av_log_set_level(AV_LOG_ERROR);
@@ -112,10 +119,17 @@ int main(int argc, char** argv) {
     AVCodecContext* decoder = avcodec_alloc_context3(codec);
     check(avcodec_parameters_to_context(decoder, format->streams[stream]->codecpar), "parameters");
     check(avcodec_open2(decoder, codec, nullptr), "open decoder");
+    std::size_t announced = 0;  // samples per channel, from the stream's duration (the file's if it has none)
+    const AVStream* audio = format->streams[stream];
+    if (audio->duration > 0)
+        announced = av_rescale_q(audio->duration, audio->time_base, AVRational{1, decoder->sample_rate});
+    else if (format->duration > 0)
+        announced = av_rescale(format->duration, decoder->sample_rate, AV_TIME_BASE);
 
     AVPacket* packet = av_packet_alloc();
     AVFrame* frame = av_frame_alloc();
     Output output;
+    output.reserve = sized ? announced + 8192 : 0;  // room for the encoder's last frame too
     bool flushed = false;
     for (;;) {
         const int ret = avcodec_receive_frame(decoder, frame);
@@ -155,10 +169,10 @@ int main(int argc, char** argv) {
     av_md5_sum(digest, reinterpret_cast<const std::uint8_t*>(result.get()), bytes);
     char md5[33];
     for (int i = 0; i < 16; ++i) std::snprintf(md5 + 2 * i, 3, "%02x", digest[i]);
-    if (argc == 3) {
-        std::FILE* out = std::fopen(argv[2], "wb");
+    if (argc == 4) {
+        std::FILE* out = std::fopen(argv[3], "wb");
         if (!out || std::fwrite(result.get(), 1, bytes, out) != bytes || std::fclose(out) != 0) {
-            std::fprintf(stderr, "cannot write %s\n", argv[2]);
+            std::fprintf(stderr, "cannot write %s\n", argv[3]);
             return 1;
         }
     }

@@ -50,13 +50,15 @@ def test_quick_benchmark_runs_and_reports(tmp_path):
     assert set(audio) == {"AAC", "Opus"}
     for part in audio.values():
         runs, outputs = part["runs"], part["outputs"]
-        for method in ("C++ decode+swresample loop", "derenotes read()", "derenotes frames + np.concatenate"):
+        for method in ("C++ decode+swresample loop", "C++ loop, buffers sized from the duration", "derenotes read()",
+                       "derenotes frames + np.concatenate"):
             assert runs[method] and all(run["seconds"] > 0 for run in runs[method])
         reference = outputs["C++ decode+swresample loop"]
         assert reference["shape"][0] == 2 and reference["shape"][1] > 0
         # derenotes' arrays are the C++ loop's, sample for sample, in every run; PyAV's and torchcodec's
         # (where they import) have the same shape and agree to float rounding (PyAV has its own FFmpeg).
-        for method in ("derenotes read()", "derenotes frames + np.concatenate"):
+        for method in ("C++ loop, buffers sized from the duration", "derenotes read()",
+                       "derenotes frames + np.concatenate"):
             assert outputs[method]["equal"] and outputs[method]["md5_as_cpp_every_run"]
             assert outputs[method]["dtype"] == "float32" and outputs[method]["c_contiguous"]
         for method in ("pyav to_ndarray + np.concatenate", "torchcodec get_all_samples()"):
