@@ -24,12 +24,15 @@ class StreamInfo:
     index: int  # among all the file's streams (ffprobe's index)
     kind: str  # "video", "audio", "subtitle", "data", "attachment" or "unknown"
     codec: Optional[str]  # the codec's name (ffprobe's codec_name: "av1", not the decoder "libdav1d")
+    codec_tag: Optional[str]  # the container's fourcc (ffprobe's codec_tag_string): "avc1", "tmcd"
     profile: Optional[str]  # the codec's profile by name, e.g. "High", "Main 10"
     duration: Optional[float]  # seconds, the stream's own (Matroska gives only the file's)
     bit_rate: Optional[int]  # bits per second
     frame_count: Optional[int]  # the container's count of frames (ffprobe's nb_frames)
     language: Optional[str]  # the stream's tags: an ISO 639-2 code, e.g. "eng"
     title: Optional[str]
+    filename: Optional[str]  # an attachment's file name and MIME type (tags too), e.g. "text/plain"
+    mimetype: Optional[str]
     width: Optional[int]  # video: the coded size, before any turn
     height: Optional[int]
     pix_fmt: Optional[str]
@@ -73,6 +76,16 @@ class MediaInfo:
     def audio(self) -> tuple[StreamInfo, ...]:
         """The audio streams, in order."""
         return tuple(stream for stream in self.streams if stream.kind == "audio")
+
+    @property
+    def subtitles(self) -> tuple[StreamInfo, ...]:
+        """The subtitle streams, in order."""
+        return tuple(stream for stream in self.streams if stream.kind == "subtitle")
+
+    @property
+    def attachments(self) -> tuple[StreamInfo, ...]:
+        """The attached files (fonts, covers, notes), in order: filename and mimetype say which."""
+        return tuple(stream for stream in self.streams if stream.kind == "attachment")
 
     def to_dict(self) -> dict[str, Any]:
         """Everything as a dict for JSON (json.dumps(info.to_dict()))."""

@@ -36,7 +36,9 @@ class LimitExceededError(DecodeError):
 
 
 class StreamNotFoundError(DerenotesError, IndexError):
-    """The file has no video stream, or not as many as the ``stream`` asked for."""
+    """The file has no stream of the kind asked for (video for ``VideoReader``, audio for
+    ``AudioReader``), or not as many as the ``stream`` asked for. The message says what streams
+    the file has: how many of each kind, with their codecs."""
 
 
 class FrameNotFoundError(DerenotesError, IndexError):

@@ -1,7 +1,7 @@
 // libFuzzer target: the input bytes as a media file, decoded by derenotes::Decoder (video, then
-// audio), every plane of every frame read according to our own layout description and video
-// converted to RGB, then a few frames by random access; the input given as bytes in memory and
-// through read callbacks, as the bindings give bytes and file objects. Built with
+// audio), every plane of every frame read according to our own layout description, video
+// converted to RGB and audio with libswresample, then a few frames by random access; the input
+// given as bytes in memory and through read callbacks, as the bindings give bytes and file objects. Built with
 // AddressSanitizer and UndefinedBehaviorSanitizer (`make fuzz`): an out-of-bounds plane
 // description, a leak, undefined behaviour or any exception other than derenotes::Error is a crash.
 #include <algorithm>
@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "derenotes/audio_converter.hpp"
 #include "derenotes/converter.hpp"
 #include "derenotes/decoder.hpp"
 #include "derenotes/log.hpp"
@@ -113,17 +114,37 @@ void decode(const std::shared_ptr<const derenotes::Source>& source) {
     }
 }
 
-// Audio: every plane of the first frames read (the sample layouts, as the bindings export them).
+// Every sample of the converter's output, read (as AudioReader.read copies them).
+void read_converted(const derenotes::AudioConverter& converter) {
+    std::uint8_t sum = 0;
+    for (int channel = 0; channel < converter.channels(); ++channel)
+        for (int i = 0; i < converter.samples() * converter.bytes_per_sample(); ++i) sum ^= converter.plane(channel)[i];
+    volatile std::uint8_t keep = sum;
+    (void)keep;
+}
+
+// Audio: every plane of the first frames read (the sample layouts, as the bindings export them),
+// and the frames converted as AudioReader.read converts them: s16, mono, resampled to 16 kHz,
+// with the times reckoned (a hostile stream may change its rate and layout from frame to frame).
 void decode_audio(const std::shared_ptr<const derenotes::Source>& source) {
     try {
         derenotes::DecoderOptions options = fuzz_options();
         options.media = AVMEDIA_TYPE_AUDIO;
         derenotes::Decoder decoder(source, options);
+        derenotes::AudioConverter converter({AV_SAMPLE_FMT_S16, 16000, 1, ""});
+        const AVRational time_base{decoder.info().time_base_num, decoder.info().time_base_den};
         for (int i = 0; i < kMaxFrames; ++i) {
             std::unique_ptr<derenotes::Frame> frame = decoder.next();
-            if (!frame) break;
+            if (!frame) {
+                converter.flush();
+                break;
+            }
             read_planes(*frame);
+            converter.convert(*frame, time_base);
+            read_converted(converter);
+            converter.clear_output();
         }
+        read_converted(converter);
     } catch (const derenotes::Error&) {
     }
 }

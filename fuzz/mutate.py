@@ -131,8 +131,35 @@ def source_of(path):
 
 
 def decode(path):
-    """What a user does with a file: decode, read every plane as raw bytes, as the shaped view
-    and as NumPy arrays (the copies make every byte of them be read); then random access."""
+    """What a user does with a file: decode its video, then its audio."""
+    import derenotes
+
+    try:
+        decode_video(path)
+    finally:  # a file whose video is bad may still have audio
+        try:
+            decode_audio(path)
+        except derenotes.DerenotesError:
+            pass
+
+
+def decode_audio(path):
+    """Every audio plane as raw bytes and shaped; each frame converted, then a range read with
+    resampling (whose times a hostile file's timestamps set)."""
+    import derenotes
+
+    with derenotes.AudioReader(source_of(path)) as reader:
+        for frame in itertools.islice(reader, MAX_FRAMES):
+            for plane in frame.planes:
+                bytes(plane)
+                memoryview(plane).tobytes()
+            frame.to_ndarray("s16", channels=1)
+        reader.read(0.05, 0.5, format="s16", sample_rate=16000, channels=1)
+
+
+def decode_video(path):
+    """Decode, read every plane as raw bytes, as the shaped view and as NumPy arrays (the copies
+    make every byte of them be read); then random access."""
     import derenotes
 
     with derenotes.VideoReader(source_of(path), threads=1, max_pixels=MAX_PIXELS) as reader:

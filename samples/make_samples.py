@@ -8,26 +8,22 @@ and the ffmpeg CLI's raw output, and check the manifest against ffprobe, so a ma
 that drifts from the clips fails loudly.
 
 Per clip, "streams" lists its video streams (none for audio-only clips) and "audio_streams" its
-audio streams, each in the file's order (see audio() for an audio stream's keys).
+audio streams, each in the file's order (see audio() for an audio stream's keys); the clips of
+STREAM_CLIPS also list their "other_streams" (subtitle, data, attachment).
 
 Run: python3 samples/make_samples.py [clip ...]   (needs the ffmpeg CLI; no names: every clip)
 """
 import json
 import pathlib
-import re
-import struct
-import subprocess
 import sys
 import tempfile
 
 HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # also when loaded from a file by the tests
+import clip_tools  # noqa: E402
+from clip_tools import flip_avi_rows_bottom_up, junk, lavfi, patch_tkhd_matrix, run, run_to_pipe, tones  # noqa: E402
 
 
-def lavfi(size, rate, frames, source="testsrc2"):
-    return ["-f", "lavfi", "-i", f"{source}=size={size}:rate={rate}", "-frames:v", str(frames)]
-
-
-# name: (ffmpeg arguments between the global options and the output file, expected properties)
 CLIPS = {
     # The demo clip: H.264 with B-frames, so decode order differs from presentation order.
     "h264_bframes.mp4": (
@@ -185,19 +181,6 @@ AUDIO_FIRST_AUDIO = [dict(codec="pcm_s16le", sample_rate=8000, channels=1, chann
                          sample_fmt="s16")]
 
 
-# Audio: each channel a sine tone of its own frequency (so a swapped or dropped channel shows), at
-# half scale (so no encoder clips it). Channels in FFmpeg's order of each layout (5.1: FL FR FC
-# LFE BL BR; 5.1(side): FL FR FC LFE SL SR).
-CHANNEL_TONES = [440, 660, 550, 60, 330, 770]
-
-
-def tones(layout, sample_rate, seconds, first=0):
-    """A lavfi input of `layout`'s channels, channel n a sine of CHANNEL_TONES[first + n] Hz."""
-    count = {"mono": 1, "stereo": 2, "5.1": 6, "5.1(side)": 6}[layout]
-    exprs = "|".join(f"0.5*sin({f}*2*PI*t)" for f in CHANNEL_TONES[first:first + count])
-    return ["-f", "lavfi", "-i", f"aevalsrc=exprs='{exprs}':s={sample_rate}:d={seconds}:c={layout}"]
-
-
 def audio(codec, sample_rate, layout, sample_fmt, **more):
     """An audio stream's expected properties, as ffprobe reports them: codec is ffprobe's
     codec_name; sample_fmt the decoder's output format; channel_layout ffprobe's name for the
@@ -228,6 +211,11 @@ AUDIO_CLIPS = {
     "aac_damaged.aac": audio_clip(
         tones("mono", 44100, 1) + ["-c:a", "aac", "-b:a", "48k"],
         [audio("aac", 44100, "mono", "fltp")], patch="junk_in_audio_packet_22"),
+    # AAC in ADTS that turns from 44.1 kHz mono into 22.05 kHz stereo after 1 s (a second
+    # encoding appended, as when streams are spliced): frames change rate and layout mid-stream.
+    "aac_format_change.aac": audio_clip(
+        tones("mono", 44100, 1) + ["-c:a", "aac", "-b:a", "48k"],
+        [audio("aac", 44100, "mono", "fltp")], patch="append_stereo_22050_aac"),
     # MP3 with a LAME tag: encoder delay and padding; FFmpeg starts it at 1105 samples.
     "mp3_mono.mp3": audio_clip(
         tones("mono", 44100, 1) + ["-c:a", "libmp3lame", "-b:a", "32k"],
@@ -273,6 +261,12 @@ AUDIO_CLIPS = {
         ["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=10:duration=1"] + tones("stereo", 44100, 1)
         + ["-map", "0:v", "-map", "1:a", *VIDEO_160x120, "-c:a", "aac", "-b:a", "64k"],
         [audio("aac", 44100, "stereo", "fltp", start_time=0.0)],
+        [dict(codec="h264", pix_fmt="yuv420p", width=160, height=120, frames=10, fps=10.0)]),
+    # An audio track that holds no packets at all: AudioReader finds nothing, read() is (2, 0).
+    "h264_empty_audio.mkv": audio_clip(
+        ["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=10:duration=1"] + tones("stereo", 8000, 1)
+        + ["-map", "0:v", "-map", "1:a", "-frames:a", "0", *VIDEO_160x120, "-c:a", "pcm_s16le"],
+        [audio("pcm_s16le", 8000, "unknown", "s16", channels=2)],
         [dict(codec="h264", pix_fmt="yuv420p", width=160, height=120, frames=10, fps=10.0)]),
     # Audio that starts 0.5 s after the video (FLAC: no priming to shift it).
     "h264_audio_late.mkv": audio_clip(
@@ -327,19 +321,56 @@ def make_display_matrix(name, matrix):
     patch_tkhd_matrix(HERE / name, matrix)
 
 
-def patch_tkhd_matrix(path, matrix):
-    """Writes (a, b, c, d) into the video track's tkhd matrix, with the translation that keeps the
-    picture in place (x' = a x + c y + tx, y' = b x + d y + ty, as QuickTime and FFmpeg read it)."""
-    data = bytearray(path.read_bytes())
-    at = data.index(b"tkhd")
-    version = data[at + 4]
-    offset = at + 4 + 4 + (32 if version == 1 else 20) + 16  # version and flags, times and ids, reserved...
-    width, height = struct.unpack_from(">II", data, offset + 36)
-    a, b, c, d = matrix
-    tx = (width if a < 0 else 0) + (height if c < 0 else 0)  # 16.16, like the sizes
-    ty = (width if b < 0 else 0) + (height if d < 0 else 0)
-    struct.pack_into(">9i", data, offset, a << 16, b << 16, 0, c << 16, d << 16, 0, tx, ty, 1 << 30)
-    path.write_bytes(bytes(data))
+# Streams of every kind, for probe() and the errors that list a file's streams: subtitles (SubRip,
+# and ASS converted from it), an attached text file with its mimetype, audio streams tagged with a
+# language and a title, and an MP4 whose timecode track (tmcd, from -timecode) is a data stream.
+# The subtitle and attached files are written by make_stream_clip(). Per clip, "other_streams"
+# lists the streams neither video nor audio: kind, codec (None: FFmpeg has none for it) and the
+# tags asked for (ffprobe's names), in the file's order.
+SUBRIP = "1\n00:00:00,100 --> 00:00:00,500\nHello.\n\n2\n00:00:00,500 --> 00:00:00,900\nGoodbye.\n"
+ATTACHED_TEXT = "Notes that travel with the sample, as fonts travel with subtitles.\n"
+VIDEO_64x48 = dict(codec="h264", pix_fmt="yuv420p", width=64, height=48, frames=10, fps=10.0)
+
+
+def other(kind, codec, **tags):
+    return dict(kind=kind, codec=codec, **tags)
+
+
+STREAM_CLIPS = {  # name: (arguments, video streams, audio streams, other streams)
+    "streams_tagged.mkv": (
+        ["-f", "lavfi", "-i", "testsrc2=size=64x48:rate=10:duration=1", *tones("mono", 16000, 1),
+         *tones("mono", 16000, 1, first=1), "-i", "SUBRIP", "-attach", "ATTACHED_TEXT",
+         "-map", "0:v", "-map", "1:a", "-map", "2:a", "-map", "3:s", "-map", "3:s",
+         "-c:v", "libx264", "-bf", "2", "-pix_fmt", "yuv420p", "-c:a:0", "aac", "-b:a:0", "32k",
+         "-c:a:1", "flac", "-sample_fmt:a:1", "s16", "-c:s:0", "srt", "-c:s:1", "ass",
+         "-metadata:s:a:0", "language=eng", "-metadata:s:a:0", "title=English",
+         "-metadata:s:a:1", "language=deu", "-metadata:s:a:1", "title=Deutsch",
+         "-metadata:s:s:0", "language=eng", "-metadata:s:s:0", "title=English subtitles",
+         "-metadata:s:s:1", "language=fra", "-metadata:s:t", "mimetype=text/plain"],
+        [VIDEO_64x48],
+        [audio("aac", 16000, "mono", "fltp", language="eng", title="English"),
+         audio("flac", 16000, "mono", "s16", language="deu", title="Deutsch")],
+        [other("subtitle", "subrip", language="eng", title="English subtitles"), other("subtitle", "ass", language="fra"),
+         other("attachment", None, filename="notes.txt", mimetype="text/plain")]),
+    "streams_timecode.mp4": (
+        ["-f", "lavfi", "-i", "testsrc2=size=64x48:rate=10:duration=1", *tones("mono", 16000, 1), "-i", "SUBRIP",
+         "-map", "0:v", "-map", "1:a", "-map", "2:s", "-c:v", "libx264", "-bf", "2", "-pix_fmt", "yuv420p",
+         "-c:a", "aac", "-b:a", "32k", "-c:s", "mov_text", "-timecode", "01:00:00:00",
+         "-metadata:s:a", "language=spa", "-metadata:s:s", "language=eng"],
+        [VIDEO_64x48],
+        [audio("aac", 16000, "mono", "fltp", language="spa")],
+        [other("subtitle", "mov_text", language="eng"), other("data", None, codec_tag_string="tmcd")]),
+}
+
+
+def make_stream_clip(name, out):
+    """Makes STREAM_CLIPS[name] at out, with its subtitle and attached files from a folder of its own."""
+    args = STREAM_CLIPS[name][0]
+    with tempfile.TemporaryDirectory() as folder:
+        files = {"SUBRIP": pathlib.Path(folder) / "subtitles.srt", "ATTACHED_TEXT": pathlib.Path(folder) / "notes.txt"}
+        files["SUBRIP"].write_text(SUBRIP)
+        files["ATTACHED_TEXT"].write_text(ATTACHED_TEXT)
+        run([str(files[arg]) if arg in files else arg for arg in args] + ["-flags:a", "+bitexact"], out)
 
 
 # Regressions: files whose containers or data do not tell the truth, each made from a clip of its
@@ -417,80 +448,6 @@ REGRESSIONS = {
 REGRESSION_AUDIO = {"rv20_damaged.rm": [audio("ac3", 44100, "mono", "fltp")]}
 
 
-def packets(path, stream="v:0"):
-    """ffprobe's packets of a stream (the first video stream by default): pos, size and flags."""
-    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", stream, "-show_entries",
-                          "packet=pos,size,flags", "-of", "json", str(path)], check=True, capture_output=True).stdout
-    return [dict(pos=int(p["pos"]), size=int(p["size"]), key=p["flags"].startswith("K"))
-            for p in json.loads(out)["packets"]]
-
-
-def junk(size):
-    return bytes((i * 131 + 7) % 256 for i in range(size))
-
-
-def strip_gov_headers(data, path):
-    return re.sub(rb"\x00\x00\x01\xb3...(?=\x00\x00\x01\xb6)", b"", bytes(data), flags=re.S)
-
-
-def drop_ctts(data, path):
-    at = data.index(b"ctts")
-    data[at:at + 4] = b"free"  # same size: the demuxer skips it
-    return data
-
-
-def break_packet_31(data, path):
-    pos = packets(path)[31]["pos"]
-    data[pos:pos + 4] = b"\xff\xff\xff\xff"  # the NAL unit's length
-    return data
-
-
-def junk_in_audio_packet_22(data, path):
-    pos = packets(path, "a:0")[22]["pos"] + 7  # after its ADTS header (7 bytes: no CRC)
-    data[pos:pos + 32] = junk(32)
-    return data
-
-
-def cut_last_packet(data, path):
-    last = packets(path)[-1]
-    return data[:last["pos"] + last["size"] // 2]
-
-
-def junk_at_95_percent(data, path):
-    at = len(data) * 38 // 40
-    data[at:at + 16] = junk(16)
-    return data
-
-
-def hide_default_duration(data, path):
-    at = data.index(b"\x23\xe3\x83")  # Matroska's DefaultDuration element ID
-    data[at:at + 3] = b"\x23\xe3\x84"  # an ID the demuxer does not know, so skips
-    return data
-
-
-def junk_last_key_packet(data, path):
-    key = [packet for packet in packets(path) if packet["key"]][-1]
-    data[key["pos"]:key["pos"] + key["size"]] = junk(key["size"])
-    return data
-
-
-def cut_before_a_key_frame(data, path):
-    with tempfile.TemporaryDirectory() as folder:
-        cut = pathlib.Path(folder) / path.name
-        run(["-i", str(path), "-ss", "0.2", "-copyinkf", "-c", "copy"], cut)
-        return cut.read_bytes()
-
-
-def flag_every_avi_packet_key(data, path):
-    at = data.index(b"idx1")
-    size = struct.unpack_from("<I", data, at + 4)[0]
-    for entry in range(at + 8, at + 8 + size, 16):
-        if data[entry + 2:entry + 4] in (b"dc", b"db"):  # video chunks
-            flags = struct.unpack_from("<I", data, entry + 4)[0]
-            struct.pack_into("<I", data, entry + 4, flags | 0x10)  # AVIIF_KEYFRAME
-    return data
-
-
 def make_regression(name, args, patch):
     out = HERE / name
     with tempfile.TemporaryDirectory() as folder:
@@ -498,7 +455,7 @@ def make_regression(name, args, patch):
         raw.write_bytes(junk(64 * 40 * 2))
         run([str(raw) if arg == "BAYER_RAW" else arg for arg in args], out)
     if patch:
-        out.write_bytes(bytes(globals()[patch](bytearray(out.read_bytes()), out)))
+        out.write_bytes(bytes(getattr(clip_tools, patch)(bytearray(out.read_bytes()), out)))
 
 
 def make_audio_clip(name, out):
@@ -506,36 +463,7 @@ def make_audio_clip(name, out):
     args, patch, _, _ = AUDIO_CLIPS[name]
     run(args + ["-flags:a", "+bitexact"], out)  # no encoder name in the file either
     if patch:
-        out.write_bytes(bytes(globals()[patch](bytearray(out.read_bytes()), out)))
-
-
-def run(args, out):
-    cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-bitexact", *args,
-           "-fflags", "+bitexact", "-flags:v", "+bitexact", str(out)]
-    subprocess.run(cmd, check=True)
-
-
-def flip_avi_rows_bottom_up(path):
-    """Marks an AVI's uncompressed RGB as stored bottom-up, the DIB default.
-
-    FFmpeg's muxer writes top-down DIBs (negative biHeight). A positive biHeight makes the
-    demuxer and rawvideo decoder read the rows bottom-up and hand out frames whose linesize is
-    negative, as with many AVI files from other tools. The picture comes out upside down, which
-    is all the same for a test clip.
-    """
-    data = bytearray(path.read_bytes())
-    header = data.index(b"strf") + 8  # BITMAPINFOHEADER: biSize, biWidth, biHeight, ...
-    size, width, height = struct.unpack_from("<Iii", data, header)
-    assert size == 40 and height < 0, (size, height)
-    struct.pack_into("<i", data, header + 8, -height)
-    path.write_bytes(bytes(data))
-
-
-def run_to_pipe(args, out):
-    cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-bitexact", *args,
-           "-fflags", "+bitexact", "-flags:v", "+bitexact", "pipe:1"]
-    with open(out, "wb") as file:
-        subprocess.run(cmd, check=True, stdout=file)
+        out.write_bytes(bytes(getattr(clip_tools, patch)(bytearray(out.read_bytes()), out)))
 
 
 def main():
@@ -577,6 +505,10 @@ def main():
         manifest[name] = {"streams": video_streams, "audio_streams": audio_streams}
         if patch:
             manifest[name]["patch"] = patch
+    for name, (args, video_streams, audio_streams, other_streams) in STREAM_CLIPS.items():
+        if make(name):
+            make_stream_clip(name, HERE / name)
+        manifest[name] = {"streams": video_streams, "audio_streams": audio_streams, "other_streams": other_streams}
     regressions = {}
     for name, (args, patch, props) in REGRESSIONS.items():
         if make(name):

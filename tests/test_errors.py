@@ -1,5 +1,7 @@
 """Bad input gets a clear exception naming the file and FFmpeg's reason; never a crash."""
 import errno
+import io
+import json
 import logging
 import random
 import subprocess
@@ -7,7 +9,7 @@ import subprocess
 import pytest
 
 import derenotes
-from conftest import DEMO_CLIP, SAMPLES, run_isolated
+from conftest import DEMO_CLIP, MANIFEST, SAMPLES, run_isolated
 
 
 def open_error(path, **options):
@@ -84,8 +86,56 @@ def test_stream_out_of_range_says_how_many_there_are():
     path = SAMPLES / "audio_first.mkv"
     error = open_error(path, stream=2)
     assert isinstance(error, IndexError)
-    assert "has 2 video streams" in str(error)
+    assert "no video stream 2, only 0 to 1: the file has 2 video streams (h264, mjpeg) and 1 audio stream" in str(error)
     assert isinstance(open_error(path, stream=-1), IndexError)
+
+
+def stream_kinds(path):
+    """ffprobe's streams of `path` by kind, in the order the kinds first appear: {kind: [name, ...]},
+    each stream named by its codec, else its tag (tmcd), else its file name (an attachment's)."""
+    args = ["ffprobe", "-v", "error", "-show_streams", "-of", "json", str(path)]
+    kinds = {}
+    for stream in json.loads(subprocess.run(args, check=True, capture_output=True).stdout)["streams"]:
+        tagged = stream["codec_tag_string"] if int(stream["codec_tag"], 16) else None
+        name = stream.get("codec_name") or tagged or stream.get("tags", {}).get("filename", "unknown")
+        kinds.setdefault(stream["codec_type"], []).append(name)
+    return kinds
+
+
+def counted(kind, names):
+    noun = "attachment" if kind == "attachment" else f"{kind} stream"
+    return f"{len(names)} {noun}{'' if len(names) == 1 else 's'} ({', '.join(names)})"
+
+
+@pytest.mark.parametrize("name", [*MANIFEST["clips"], *MANIFEST["regressions"]])
+@pytest.mark.parametrize("kind", ["video", "audio"])
+def test_a_missing_stream_says_what_streams_the_file_has(name, kind):
+    # One past the file's streams of the kind (none: stream 0): the message lists every kind the
+    # file has, with each stream's codec, the kind asked for first, as ffprobe lists them.
+    path = SAMPLES / name
+    kinds = stream_kinds(path)
+    number = len(kinds.get(kind, []))
+    reader = derenotes.VideoReader if kind == "video" else derenotes.AudioReader
+    with pytest.raises(derenotes.StreamNotFoundError) as info:
+        reader(path, stream=number)
+    message = str(info.value)
+    others = [counted(other, names) for other, names in kinds.items() if other != kind]
+    if number:
+        asked = counted(kind, kinds[kind])
+        listed = ", ".join([asked, *others][:-1]) + " and " + others[-1] if others else asked
+        assert f"no {kind} stream {number}, only {'0 to ' if number > 1 else ''}{number - 1}: the file has {listed}" in message
+    else:
+        listed = ", ".join(others[:-1]) + " and " + others[-1] if len(others) > 1 else others[0]
+        assert f"the file has no {kind} stream, only {listed}" in message
+
+
+def test_a_file_of_streams_of_every_kind_names_them_all():
+    with pytest.raises(derenotes.StreamNotFoundError) as info:
+        derenotes.AudioReader(SAMPLES / "streams_tagged.mkv", stream=2)
+    assert ("no audio stream 2, only 0 to 1: the file has 2 audio streams (aac, flac), 1 video stream (h264), "
+            "2 subtitle streams (subrip, ass) and 1 attachment (notes.txt)") in str(info.value)
+    with pytest.raises(derenotes.StreamNotFoundError, match=r"1 subtitle stream \(mov_text\) and 1 data stream \(tmcd\)"):
+        derenotes.VideoReader(io.BytesIO((SAMPLES / "streams_timecode.mp4").read_bytes()), stream=1)
 
 
 def test_invalid_thread_count_is_a_value_error():

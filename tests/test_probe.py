@@ -52,10 +52,12 @@ def expected_stream(stream):
     profile = known(stream.get("profile"))
     expected = dict(index=stream["index"], kind=stream.get("codec_type", "unknown"),
                     codec=known(stream.get("codec_name")),
+                    codec_tag=None if int(stream["codec_tag"], 16) == 0 else stream["codec_tag_string"],
                     profile=None if profile is None or profile.lstrip("-").isdigit() else profile,
                     duration=number(stream.get("duration"), float), bit_rate=number(stream.get("bit_rate")),
                     frame_count=number(stream.get("nb_frames")) or None,
-                    language=tags.get("language"), title=tags.get("title"))
+                    language=tags.get("language"), title=tags.get("title"), filename=tags.get("filename"),
+                    mimetype=tags.get("mimetype"))
     video = expected["kind"] == "video"
     audio = expected["kind"] == "audio"
     sar = known(stream.get("sample_aspect_ratio"))
@@ -100,6 +102,28 @@ def test_probe_matches_ffprobe(name):
                     for key, value in expected.items()}
         assert close(ours.pop("duration"), expected.pop("duration")), stream
         assert ours == expected
+
+
+def test_the_samples_have_streams_of_every_kind():
+    # So that the comparison above covers each kind: the samples hold every kind probe() names.
+    kinds = {stream.kind for name in EVERY_SAMPLE for stream in derenotes.probe(SAMPLES / name).streams}
+    assert kinds == {"video", "audio", "subtitle", "data", "attachment"}
+
+
+@pytest.mark.parametrize("name", [name for name, clip in MANIFEST["clips"].items() if "other_streams" in clip])
+def test_probe_lists_the_streams_the_sample_was_made_with(name):
+    # The manifest says what the encoder was asked for, apart from ffprobe.
+    clip, info = MANIFEST["clips"][name], derenotes.probe(SAMPLES / name)
+    assert [(s.codec, s.sample_rate) for s in info.audio] == [(a["codec"], a["sample_rate"]) for a in clip["audio_streams"]]
+    for stream, expected in zip(info.audio, clip["audio_streams"]):
+        assert (stream.language, stream.title) == (expected.get("language"), expected.get("title"))
+    others = [stream for stream in info.streams if stream.kind not in ("video", "audio")]
+    assert len(others) == len(clip["other_streams"])
+    for stream, expected in zip(others, clip["other_streams"]):
+        expected = {"codec_tag" if key == "codec_tag_string" else key: value for key, value in expected.items()}
+        assert {key: getattr(stream, key) for key in expected} == expected
+    assert info.subtitles == tuple(s for s in info.streams if s.kind == "subtitle")
+    assert info.attachments == tuple(s for s in info.streams if s.kind == "attachment")
 
 
 @pytest.mark.parametrize("name", DISPLAY_MATRICES)

@@ -11,6 +11,7 @@
 
 #include "derenotes/log.hpp"
 #include "derenotes/mp4_index.hpp"
+#include "derenotes/probe.hpp"
 
 namespace derenotes {
 namespace {
@@ -247,13 +248,18 @@ const AVStream& Demuxer::choose(AVMediaType type, int number) {
     for (unsigned i = 0; i < format_->nb_streams && stream_index_ < 0; ++i)
         if (format_->streams[i]->codecpar->codec_type == type && seen++ == number) stream_index_ = static_cast<int>(i);
     if (stream_index_ < 0) {
+        // Says what the file has instead: "the file has no audio stream, only 1 video stream
+        // (h264) and 1 subtitle stream (subrip)"; "no video stream 2, only 0 to 1: the file has
+        // 2 video streams (h264, mjpeg) and 1 audio stream (pcm_s16le)".
         const std::string kind = av_get_media_type_string(type) ? av_get_media_type_string(type) : "such";
         const int available = count(type);
+        const std::string streams = stream_summary(*format_, type);
+        const std::string numbers = available > 1 ? "0 to " + std::to_string(available - 1) : "0";
         throw Error(AVERROR_STREAM_NOT_FOUND, source_->name(),
-                    available == 0 ? "the file has no " + kind + " stream"
-                                   : "no " + kind + " stream " + std::to_string(number) + ": the file has " +
-                                         std::to_string(available) + " " + kind + " stream" + (available == 1 ? "" : "s") +
-                                         " (0 to " + std::to_string(available - 1) + ")");
+                    available == 0 ? "the file has no " + kind + " stream" +
+                                         (streams.empty() ? ", nor any other stream" : ", only " + streams)
+                                   : "no " + kind + " stream " + std::to_string(number) + ", only " + numbers +
+                                         ": the file has " + streams);
     }
     // The demuxer skips packets of every other stream.
     for (unsigned i = 0; i < format_->nb_streams; ++i)

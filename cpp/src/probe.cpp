@@ -1,8 +1,10 @@
 // Describing a file's streams without decoding (see probe.hpp).
 #include "derenotes/probe.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
+#include <vector>
 
 extern "C" {
 #include <libavutil/channel_layout.h>
@@ -96,6 +98,25 @@ void describe_audio(const AVStream& stream, StreamDescription& out) {
     out.sample_format = text(av_get_sample_fmt_name(static_cast<AVSampleFormat>(par.format)));
 }
 
+// A stream's name in a message: its codec; else the container's tag (a timecode track: "tmcd");
+// else an attachment's file name; else "unknown".
+std::string stream_name(const AVStream& stream) {
+    if (const AVCodecDescriptor* descriptor = avcodec_descriptor_get(stream.codecpar->codec_id)) return descriptor->name;
+    if (stream.codecpar->codec_tag) {
+        char fourcc[AV_FOURCC_MAX_STRING_SIZE] = {0};
+        return av_fourcc_make_string(fourcc, stream.codecpar->codec_tag);
+    }
+    const std::string filename = tag(stream.metadata, "filename");
+    return filename.empty() ? "unknown" : filename;
+}
+
+// "1 video stream", "2 subtitle streams", "1 attachment".
+std::string count_of(AVMediaType type, std::size_t count) {
+    const char* kind = av_get_media_type_string(type);
+    const std::string noun = type == AVMEDIA_TYPE_ATTACHMENT ? "attachment" : std::string(kind ? kind : "unknown") + " stream";
+    return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
+}
+
 // 0 for no timeout; a century for anything longer (as the Decoder's).
 std::int64_t seconds_to_ns(double seconds) {
     if (!(seconds > 0)) return 0;
@@ -126,6 +147,10 @@ StreamDescription stream_description(const AVStream& stream) {
     const char* kind = av_get_media_type_string(par.codec_type);
     out.kind = kind ? kind : "unknown";
     if (const AVCodecDescriptor* descriptor = avcodec_descriptor_get(par.codec_id)) out.codec = descriptor->name;
+    if (par.codec_tag) {
+        char fourcc[AV_FOURCC_MAX_STRING_SIZE] = {0};
+        out.codec_tag = av_fourcc_make_string(fourcc, par.codec_tag);
+    }
     out.profile = text(avcodec_profile_name(par.codec_id, par.profile));
     if (stream.duration != AV_NOPTS_VALUE && stream.duration >= 0 && stream.time_base.den > 0)
         out.duration = stream.duration * av_q2d(stream.time_base);
@@ -133,6 +158,8 @@ StreamDescription stream_description(const AVStream& stream) {
     out.frame_count = stream.nb_frames > 0 ? stream.nb_frames : 0;
     out.language = tag(stream.metadata, "language");
     out.title = tag(stream.metadata, "title");
+    out.filename = tag(stream.metadata, "filename");
+    out.mimetype = tag(stream.metadata, "mimetype");
     if (par.codec_type == AVMEDIA_TYPE_VIDEO) describe_video(stream, out);
     if (par.codec_type == AVMEDIA_TYPE_AUDIO) describe_audio(stream, out);
     return out;
@@ -150,6 +177,28 @@ MediaDescription media_description(const AVFormatContext& format) {
     out.streams.reserve(format.nb_streams);
     for (unsigned i = 0; i < format.nb_streams; ++i) out.streams.push_back(stream_description(*format.streams[i]));
     return out;
+}
+
+std::string stream_summary(const AVFormatContext& format, AVMediaType first) {
+    constexpr std::size_t kMostNames = 8;  // of one kind; then "..."
+    std::vector<std::pair<AVMediaType, std::vector<std::string>>> kinds;  // in the order they first appear
+    for (unsigned i = 0; i < format.nb_streams; ++i) {
+        const AVStream& stream = *format.streams[i];
+        const AVMediaType type = stream.codecpar->codec_type;
+        auto kind = std::find_if(kinds.begin(), kinds.end(), [type](const auto& kind) { return kind.first == type; });
+        if (kind == kinds.end()) kind = kinds.insert(kinds.end(), {type, {}});
+        kind->second.push_back(stream_name(stream));
+    }
+    std::stable_partition(kinds.begin(), kinds.end(), [first](const auto& kind) { return kind.first == first; });
+    std::string summary;
+    for (std::size_t k = 0; k < kinds.size(); ++k) {
+        if (k > 0) summary += k + 1 == kinds.size() ? " and " : ", ";
+        const std::vector<std::string>& names = kinds[k].second;
+        summary += count_of(kinds[k].first, names.size()) + " (";
+        for (std::size_t n = 0; n < names.size() && n < kMostNames; ++n) summary += (n ? ", " : "") + names[n];
+        summary += names.size() > kMostNames ? ", ...)" : ")";
+    }
+    return summary;
 }
 
 MediaDescription probe(std::shared_ptr<const Source> source, const DecoderOptions& options) {

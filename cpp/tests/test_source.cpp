@@ -16,6 +16,7 @@
 #include "derenotes/demuxer.hpp"
 #include "derenotes/error.hpp"
 #include "derenotes/interrupt.hpp"
+#include "derenotes/probe.hpp"
 #include "derenotes/random_access.hpp"
 #include "derenotes/source.hpp"
 #include "derenotes/stream_decoder.hpp"
@@ -109,7 +110,32 @@ TEST(Demuxer, ChoosesStreamsByTypeAndReadsOnlyTheChosenOnesPackets) {
         ADD_FAILURE() << "chose audio stream 1 of 1";
     } catch (const Error& e) {
         EXPECT_EQ(e.kind(), ErrorKind::StreamNotFound);
-        EXPECT_NE(std::string(e.what()).find("1 audio stream (0 to 0)"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("no audio stream 1, only 0: the file has 1 audio stream (pcm_s16le) and "
+                                             "2 video streams (h264, mjpeg)"),
+                  std::string::npos)
+            << e.what();
+    }
+}
+
+TEST(Demuxer, SummarisesTheStreamsOfEveryKind) {
+    Interrupter interrupter(nullptr, "test");
+    Demuxer tagged(file_source(sample("streams_tagged.mkv")), interrupter);
+    EXPECT_EQ(stream_summary(*tagged.format()),
+              "1 video stream (h264), 2 audio streams (aac, flac), 2 subtitle streams (subrip, ass) and 1 attachment "
+              "(notes.txt)");
+    EXPECT_EQ(stream_summary(*tagged.format(), AVMEDIA_TYPE_SUBTITLE),
+              "2 subtitle streams (subrip, ass), 1 video stream (h264), 2 audio streams (aac, flac) and 1 attachment "
+              "(notes.txt)");
+    Demuxer timecode(file_source(sample("streams_timecode.mp4")), interrupter);
+    try {
+        timecode.choose(AVMEDIA_TYPE_VIDEO, 1);
+        ADD_FAILURE() << "chose video stream 1 of 1";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::StreamNotFound);
+        EXPECT_NE(std::string(e.what()).find("no video stream 1, only 0: the file has 1 video stream (h264), 1 audio "
+                                             "stream (aac), 1 subtitle stream (mov_text) and 1 data stream (tmcd)"),
+                  std::string::npos)
+            << e.what();
     }
 }
 

@@ -23,11 +23,14 @@ struct StreamDescription {
     int index = 0;               // among all the file's streams
     std::string kind;            // "video", "audio", "subtitle", "data", "attachment"; "unknown"
     std::string codec;           // the codec's name (ffprobe's codec_name, not the decoder's)
+    std::string codec_tag;       // the container's fourcc as ffprobe's codec_tag_string ("avc1",
+                                 // "tmcd"; "[1][0][0][0]" for unprintable bytes); "" for none
     std::string profile;         // the codec's profile by name
     double duration = -1;        // seconds; negative when the stream has none of its own
     std::int64_t bit_rate = 0;   // bits per second; 0 when unknown
     std::int64_t frame_count = 0;  // the container's count (nb_frames); 0 when unknown
     std::string language, title;   // the stream's tags
+    std::string filename, mimetype;  // tags too: an attachment's file name and MIME type
     // Video.
     int width = 0, height = 0;
     std::string pixel_format;
@@ -58,6 +61,12 @@ struct MediaDescription {
 
 StreamDescription stream_description(const AVStream& stream);
 MediaDescription media_description(const AVFormatContext& format);
+
+// The file's streams for a message: how many of each kind, each stream named by its codec (else
+// its container's tag, else an attachment's file name), the streams of kind `first` first, then
+// the other kinds in the order they first appear: "2 video streams (h264, mjpeg) and 1 audio
+// stream (pcm_s16le)"; "" when there are none.
+std::string stream_summary(const AVFormatContext& format, AVMediaType first = AVMEDIA_TYPE_UNKNOWN);
 
 // Opens the source as a Decoder would (the options about streams are ignored) and describes it.
 MediaDescription probe(std::shared_ptr<const Source> source, const DecoderOptions& options);

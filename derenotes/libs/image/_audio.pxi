@@ -155,11 +155,12 @@ cdef class AudioReader(_StreamReader):
         cdef int64_t time
         state.key = key
         state.converter.reset(new AudioConverter(target))
-        self._open()
+        if self._started or not self._decoder:
+            self._open()  # a source that cannot seek says so here, on a second pass
         cdef const StreamInfo* info = self._info()
         # And timestamps as fine as the samples: coarser ones (Matroska's milliseconds) are
         # rounded, and where a frame starts then depends on the frames before it.
-        if (start_seconds is not None and info.lossless and info.intra_only
+        if (start_seconds is not None and info.lossless and info.intra_only and self._source.get().seekable()
                 and target.sample_rate in (0, info.description.sample_rate)
                 and <int64_t>info.time_base_num * info.description.sample_rate <= info.time_base_den):
             time = math.floor(Fraction(start_seconds) / self._time_base)
@@ -220,15 +221,16 @@ cdef class AudioReader(_StreamReader):
             state.anchored = True
             frame.reset()
         if samples is None:
-            return _no_samples(converter)
+            return _no_samples(converter, self._stream_info.description.channels)
         return samples.result()
 
     cdef int64_t _expected_samples(self, _AudioRead state, int64_t first, int64_t end):
-        """The samples a read will likely give, from the container's duration, at most
-        _FIRST_CAPACITY_LIMIT (the array grows if there are more, and is cut if fewer)."""
+        """The samples a read will likely give, from the container's duration (without one, a
+        guess), at most _FIRST_CAPACITY_LIMIT (the array grows if there are more, and is cut
+        if fewer)."""
         cdef const StreamInfo* info = &self._stream_info
         cdef int rate = state.converter.get().sample_rate()
-        cdef int64_t stream_end = INT64_MAX
+        cdef int64_t stream_end = max(first, state.position) + _UNKNOWN_DURATION_CAPACITY
         if info.duration >= 0:
             stream_end = _sample_at(info.start_time + info.duration, rate) + 4096  # some slack: durations round
         cdef int64_t expected = min(end, stream_end) - max(first, state.position)

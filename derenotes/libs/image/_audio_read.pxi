@@ -9,6 +9,7 @@ cdef dict _SAMPLE_DTYPES = {AV_SAMPLE_FMT_U8P: "uint8", AV_SAMPLE_FMT_S16P: "int
 # read() sizes its array from the container's duration, but at most this many samples per channel
 # at first (a header cannot make it allocate more than it decodes), growing as samples come.
 cdef int64_t _FIRST_CAPACITY_LIMIT = 1 << 24
+cdef int64_t _UNKNOWN_DURATION_CAPACITY = 1 << 16  # samples per channel when the container has no duration
 
 
 cdef AudioTarget _audio_target(format, sample_rate, channels, layout) except *:
@@ -139,8 +140,9 @@ cdef object _seconds_or_none(str name, value):
     return seconds
 
 
-cdef object _no_samples(AudioConverter* converter):
-    """The (channels, 0) array of a read that found no samples."""
+cdef object _no_samples(AudioConverter* converter, int stream_channels):
+    """The (channels, 0) array of a read that found no samples: the channels asked for, else
+    the stream's."""
     import numpy
-    return numpy.empty((converter.channels(), 0), _SAMPLE_DTYPES[converter.sample_format()])
+    return numpy.empty((converter.channels() or stream_channels, 0), _SAMPLE_DTYPES[converter.sample_format()])
 

@@ -14,9 +14,10 @@ cdef object _name(const string& value):
 
 cdef dict _stream_fields(const StreamDescription& s):
     """A stream's description as _probe.StreamInfo's fields; those of other kinds None."""
-    fields = dict(index=s.index, kind=_text(s.kind), codec=_name(s.codec), profile=_name(s.profile),
-                  duration=s.duration if s.duration >= 0 else None, bit_rate=s.bit_rate or None,
-                  frame_count=s.frame_count or None, language=_name(s.language), title=_name(s.title))
+    fields = dict(index=s.index, kind=_text(s.kind), codec=_name(s.codec), codec_tag=_name(s.codec_tag),
+                  profile=_name(s.profile), duration=s.duration if s.duration >= 0 else None,
+                  bit_rate=s.bit_rate or None, frame_count=s.frame_count or None, language=_name(s.language),
+                  title=_name(s.title), filename=_name(s.filename), mimetype=_name(s.mimetype))
     video = s.kind == b"video"
     fields.update(
         width=s.width if video else None, height=s.height if video else None,

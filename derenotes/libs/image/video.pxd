@@ -140,10 +140,10 @@ cdef extern from "libavutil/avutil.h" nogil:
 cdef extern from "derenotes/probe.hpp" namespace "derenotes" nogil:
     cdef cppclass StreamDescription:
         int index
-        string kind, codec, profile
+        string kind, codec, codec_tag, profile
         double duration
         int64_t bit_rate, frame_count
-        string language, title
+        string language, title, filename, mimetype
         int width, height
         string pixel_format
         int avg_rate_num, avg_rate_den, r_rate_num, r_rate_den, sar_num, sar_den
