@@ -3,13 +3,16 @@
 OpenCV, torchcodec and decord (where they install), plus derenotes' memory and GIL checks,
 random access: frames by number against a C++ program that seeks and decodes forward,
 conversion to rgb24 against the C++ loop converting with libswscale, and sources other than a
-path (bytes, io.BytesIO, open(path, "rb")) against the same file by path.
+path (bytes, io.BytesIO, open(path, "rb")) against the same file by path, and audio: a 10-minute AAC and a
+10-minute Opus stream into float32 arrays (channels, samples) against a C++ loop over libswresample, PyAV
+and torchcodec, with read()'s memory.
 
     python bench/bench.py            # full run: writes bench/RESULTS.md and bench/results.png
     python bench/bench.py --quick --out DIR   # seconds-long smoke run, writes into DIR
     python bench/bench.py --only random-access --out DIR   # that part alone, written into DIR
     python bench/bench.py --only conversion --out DIR      # likewise
     python bench/bench.py --only sources --out DIR         # likewise
+    python bench/bench.py --only audio --out DIR           # likewise
 
 Every method runs in its own process (bench/run_method.py, bench/random_access.py) and is timed from opening the file
 to its last frame; the memory, thread and source experiments (bench/memory.py, two_threads.py, sources.py) each
@@ -18,7 +21,8 @@ medians and the paired ratios (per round, against the C++ loop with the same thr
 one run are the figures that count.
 
 The code: plan.py (methods, clips, roles, the C++ programs), measure.py (running and summarizing),
-report.py (targets, RESULTS.md, the chart); this file parses the command line and runs the parts.
+audio.py (the audio part: running, comparing the outputs, read()'s memory), report.py (targets,
+RESULTS.md, the chart); this file parses the command line and runs the parts.
 """
 import argparse
 import json
@@ -26,11 +30,13 @@ import pathlib
 import statistics
 import sys
 
+from audio import measure_audio
 from measure import measure_decoding, measure_random_access, python_experiment, summarize
-from plan import (BENCH, CONVERSION_METHODS, DECODE_METHODS, FULL_CLIPS, QUICK_CLIPS, RANDOM_METHODS, REFERENCE_1T,
-                  REFERENCE_AUTO, ROLES, build_reference, make_clips)
-from report import (conversion_targets, decode_targets, random_access_targets, sources_targets, write_chart,
-                    write_report)
+from plan import (AUDIO_CLIPS, AUDIO_METHODS, AUDIO_QUICK_CLIPS, AUDIO_ROLES, BENCH, CONVERSION_METHODS,
+                  DECODE_METHODS, FULL_CLIPS, QUICK_CLIPS, RANDOM_METHODS, REFERENCE_1T, REFERENCE_AUTO, ROLES,
+                  build_reference, make_clips)
+from report import (audio_targets, conversion_targets, decode_targets, random_access_targets, sources_targets,
+                    write_chart, write_report)
 
 
 def main():
@@ -38,8 +44,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="tiny clips, one round: a smoke test")
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--out", type=pathlib.Path, default=None, help="where RESULTS.md and the chart go")
-    parser.add_argument("--only", choices=["random-access", "conversion", "sources"], help="only this part (needs "
-                        "--out, so that a partial run does not replace bench/RESULTS.md)")
+    parser.add_argument("--only", choices=["random-access", "conversion", "sources", "audio"],
+                        help="only this part (needs --out, so that a partial run does not replace bench/RESULTS.md)")
     parser.add_argument("--clip", action="append", help="only time these clips (names in bench/out, or paths) and "
                         "print the table; "
                         "no report, memory or thread checks")
@@ -56,7 +62,7 @@ def main():
 
     if args.only:
         needed = {"random-access": (role["random"], role["long"]), "conversion": (role["conversion"],),
-                  "sources": (role["h264"],)}[args.only]
+                  "sources": (role["h264"],), "audio": ()}[args.only]
         clips = {name: made for name, made in clips.items() if name in needed}
     make_clips(clips, work)
     reference = build_reference("reference_decode", work)
@@ -72,7 +78,8 @@ def main():
                 print(f"  {method:28s} {median * 1000:9.1f} ms {fps:9.0f} fps  medians {ratio:.2f}x  "
                       f"paired {paired:.2f}x{steady_text}")
         return
-    decoding, memory, threads, random_access, conversion, sources, targets = {}, None, None, None, {}, None, []
+    decoding, memory, threads, random_access, conversion, sources, audio = {}, None, None, None, {}, None, {}
+    targets = []
     if not args.only:
         print(f"decoding {len(table_clips)} clips with {len(DECODE_METHODS)} methods", flush=True)
         decoding = measure_decoding(table_clips, work, reference, rounds, DECODE_METHODS)
@@ -93,16 +100,24 @@ def main():
         print("sources: path, bytes, io.BytesIO, open(path, 'rb'); two BytesIO readers in two threads", flush=True)
         sources = python_experiment("sources.py", work / role["h264"], rounds)
         targets += sources_targets(sources)
+    if args.only in (None, "audio"):
+        audio_clips = {label: pair[1 if args.quick else 0] for label, pair in AUDIO_ROLES.items()}
+        print(f"audio: {len(audio_clips)} clips into float32 (channels, samples) with {len(AUDIO_METHODS)} methods",
+              flush=True)
+        make_clips({n: c for n, c in (AUDIO_QUICK_CLIPS if args.quick else AUDIO_CLIPS).items()
+                    if n in audio_clips.values()}, work)
+        audio = measure_audio(audio_clips, work, build_reference("reference_audio", work), rounds)
+        targets += audio_targets(audio)
 
     chart = report_dir / "results.png"
     chart_written = bool(decoding) and write_chart(chart, decoding)
     command = f"`python bench/bench.py {' '.join(sys.argv[1:])}`" if sys.argv[1:] else \
         "`make bench` (`python bench/bench.py`)"
     write_report(report_dir, command, rounds, targets, decoding, memory, threads, random_access, conversion,
-                 sources, chart.name if chart_written else None)
+                 sources, audio, chart.name if chart_written else None)
     (report_dir / "results.json").write_text(json.dumps(
         {"decoding": decoding, "memory": memory, "threads": threads, "random_access": random_access,
-         "conversion": conversion, "sources": sources,
+         "conversion": conversion, "sources": sources, "audio": audio,
          "targets": [{"target": t, "measured": m, "met": ok} for t, m, ok in targets]}, indent=2) + "\n")
 
     print("\nTargets:")

@@ -6,7 +6,7 @@ import subprocess
 
 BENCH = pathlib.Path(__file__).resolve().parent
 ROOT = BENCH.parent
-FFMPEG_LIBS = ["libavformat", "libavcodec", "libavutil", "libswscale"]
+FFMPEG_LIBS = ["libavformat", "libavcodec", "libavutil", "libswscale", "libswresample"]
 
 REFERENCE_1T, REFERENCE_AUTO = "C++ loop threads=1", "C++ loop auto threads"
 FFMPEG_CLI = "ffmpeg CLI -threads 0 -f null"
@@ -26,6 +26,15 @@ RANDOM_METHODS = [RANDOM_REFERENCE, "derenotes get_frames", "derenotes reader[i]
                   "torchcodec exact"]
 MIDDLE_REFERENCE, MIDDLE_DERENOTES = "C++ open + middle frame", "derenotes open + middle frame"
 RANDOM_FRAMES, RANDOM_SEED = 10, 0
+# Audio: a whole stream into one float32 array of shape (channels, samples), by bench/run_audio.py's
+# methods and the C++ loop bench/reference_audio.cpp; the range read() in the memory check.
+# The targets' C++ loop lets its buffers grow; the sized one reserves them from the stream's duration first.
+AUDIO_REFERENCE, AUDIO_DERENOTES = "C++ decode+swresample loop", "derenotes read()"
+AUDIO_REFERENCE_SIZED = "C++ loop, buffers sized from the duration"
+AUDIO_PYAV, AUDIO_TORCHCODEC = "pyav to_ndarray + np.concatenate", "torchcodec get_all_samples()"
+AUDIO_METHODS = [AUDIO_REFERENCE, AUDIO_REFERENCE_SIZED, AUDIO_DERENOTES, "derenotes frames + np.concatenate",
+                 AUDIO_PYAV, "pyav decode only", AUDIO_TORCHCODEC]
+AUDIO_RANGE_SECONDS = 10
 
 
 def lavfi(size, rate, frames, source="testsrc2"):
@@ -63,6 +72,26 @@ QUICK_CLIPS = {
                                                                 "-g", "25", "-bf", "3", "-pix_fmt", "yuv420p"], False),
     "h264_240p_gop25_10x_quick.mp4": (looped("h264_240p_gop25_quick.mp4", 10), False),
 }
+
+
+def stereo_audio(seconds):
+    """48 kHz stereo from lavfi: a sine per channel (440 and 660 Hz) mixed with pink noise, different in
+    each channel, so that the encoder has real work."""
+    sources = [f"sine=f=440:r=48000:d={seconds}[a]", f"sine=f=660:r=48000:d={seconds}[b]"] + [
+        f"anoisesrc=r=48000:d={seconds}:c=pink:a=0.1:seed={seed}[n{seed}]" for seed in (1, 2)]
+    return ["-filter_complex", ";".join(sources + [
+        "[a][n1]amix=inputs=2[l]", "[b][n2]amix=inputs=2[r]", "[l][r]join=inputs=2:channel_layout=stereo[out]"]),
+        "-map", "[out]"]
+
+
+AAC, OPUS = ["-c:a", "aac", "-b:a", "128k"], ["-c:a", "libopus", "-b:a", "128k"]
+# name: (ffmpeg arguments, False), as the video clips'; made when the audio part runs
+AUDIO_CLIPS = {"aac_48k_stereo_600s.m4a": (stereo_audio(600) + AAC, False),
+               "opus_48k_stereo_600s.opus": (stereo_audio(600) + OPUS, False)}
+AUDIO_QUICK_CLIPS = {"aac_48k_stereo_20s_quick.m4a": (stereo_audio(20) + AAC, False),
+                     "opus_48k_stereo_20s_quick.opus": (stereo_audio(20) + OPUS, False)}
+AUDIO_ROLES = {"AAC": ("aac_48k_stereo_600s.m4a", "aac_48k_stereo_20s_quick.m4a"),
+               "Opus": ("opus_48k_stereo_600s.opus", "opus_48k_stereo_20s_quick.opus")}
 # Clips of the targets, by role: (full name, quick name)
 ROLES = {
     "h264": ("h264_1080p.mp4", "h264_240p_quick.mp4"),

@@ -9,9 +9,11 @@ import statistics
 import subprocess
 import sys
 
+from audio import audio_speed, audio_times, summarize_audio
 from measure import paired_ratio, seconds_of, summarize, summarize_middle_frame, summarize_random_access
-from plan import (DECODE_METHODS, FFMPEG_LIBS, MIDDLE_DERENOTES, MIDDLE_REFERENCE, RANDOM_FRAMES, RANDOM_REFERENCE,
-                  RANDOM_SEED, REFERENCE_AUTO, REFERENCE_RGB24, ROLES)
+from plan import (AUDIO_DERENOTES, AUDIO_PYAV, AUDIO_RANGE_SECONDS, AUDIO_REFERENCE, AUDIO_TORCHCODEC, DECODE_METHODS,
+                  FFMPEG_LIBS, MIDDLE_DERENOTES, MIDDLE_REFERENCE, RANDOM_FRAMES, RANDOM_REFERENCE, RANDOM_SEED,
+                  REFERENCE_AUTO, REFERENCE_RGB24, ROLES)
 
 
 def decode_targets(decoding, memory, threads, quick):
@@ -147,12 +149,48 @@ def sources_targets(sources):
     ]
 
 
+def audio_targets(audio):
+    """[(target, measured text, met)] from measure_audio: per clip, read()'s speed against the C++
+    loop, PyAV and torchcodec (paired per round: the median of the other's time over read()'s);
+    its output against the C++ loop's; its peak memory against its result."""
+    targets = []
+    for label in audio:
+        minutes = f"{label} ({audio[label]['clip']})"
+        for reference, floor, name in ((AUDIO_REFERENCE, 0.95, "the C++ decode+swresample loop"),
+                                       (AUDIO_PYAV, 1.5, "PyAV to_ndarray + np.concatenate"),
+                                       (AUDIO_TORCHCODEC, None, "torchcodec get_all_samples()")):
+            target = f"15. {minutes}: derenotes read() " + (f">= {floor}x {name}" if floor else f"faster than {name}")
+            ours, theirs = audio_times(audio, label, AUDIO_DERENOTES), audio_times(audio, label, reference)
+            if not ours or not theirs:
+                missing = reference if ours else AUDIO_DERENOTES
+                targets.append((target, f"not measured: {audio[label]['skipped'].get(missing, 'no times')}", None))
+                continue
+            speed = audio_speed(audio, label, AUDIO_DERENOTES, reference)
+            text = f"{speed:.2f}x (paired; medians {statistics.median(theirs) / statistics.median(ours):.2f}x)"
+            targets.append((target, text, speed >= floor if floor else speed > 1))
+    same = {label: audio[label]["outputs"].get(AUDIO_DERENOTES) for label in audio}
+    text = "; ".join(f"{label}: " + ("not measured" if out is None else "equal" if out["equal"] and
+                                     out.get("md5_as_cpp_every_run") else f"**differs** (max abs diff "
+                                     f"{out['max_abs_diff']:.3g}, shape {out['shape']})") for label, out in same.items())
+    targets.append(("15. derenotes read() equals the C++ loop's samples, same shape, in every run", text,
+                    None if None in same.values() else all(o["equal"] and o.get("md5_as_cpp_every_run")
+                                                            for o in same.values())))
+    for what, name in (("range", f"{AUDIO_RANGE_SECONDS} s in the middle"), ("whole", "the whole file")):
+        memory = {label: audio[label]["memory"][what] for label in audio}
+        text = "; ".join(f"{label}: {m['again']['peak_growth_mb']:.1f} MB for {m['result_mb']:.1f} MB "
+                         f"({m['again']['peak_ratio']:.2f}x; first call in the process "
+                         f"{m['first']['peak_ratio']:.2f}x)" for label, m in memory.items())
+        targets.append((f"15. read() of {name}: peak extra memory <= 1.2x its result", text,
+                        all(m["again"]["peak_ratio"] <= 1.2 for m in memory.values())))
+    return targets
+
+
 def versions():
     found = {"FFmpeg libraries (derenotes, C++ loop)": " ".join(
         f"{lib} {subprocess.run(['pkg-config', '--modversion', lib], capture_output=True, text=True).stdout.strip()}"
         for lib in FFMPEG_LIBS)}
     probes = {"numpy": "numpy.__version__", "PyAV": "av.__version__ + ' (FFmpeg ' + av.ffmpeg_version_info + ')'",
-              "OpenCV": "cv2.__version__", "torchcodec": "torchcodec.__version__", "decord": "decord.__version__"}
+              "OpenCV": "cv2.__version__", "torchcodec": "torchcodec.__version__ + ' (torch ' + __import__('torch').__version__ + ')'", "decord": "decord.__version__"}
     for name, expression in probes.items():
         module = expression.split(".")[0]
         result = subprocess.run([sys.executable, "-c", f"import {module}; print({expression})"],
@@ -170,7 +208,7 @@ def machine():
 
 
 def write_report(out_dir, command, rounds, targets, decoding, memory, threads, random_access, conversion, sources,
-                 chart_name):
+                 audio, chart_name):
     """RESULTS.md: the targets, then each part measured (decoding and conversion are empty, memory,
     threads, random_access and sources None, when that part did not run)."""
     lines = [
@@ -200,6 +238,8 @@ def write_report(out_dir, command, rounds, targets, decoding, memory, threads, r
         lines += random_access_report(random_access)
     if sources:
         lines += sources_report(sources)
+    if audio:
+        lines += audio_report(audio)
     if memory and threads:
         lines += ["", "## Memory and threads", "", "```", json.dumps({"memory": memory, "threads": threads}, indent=2),
                   "```"]
@@ -287,6 +327,64 @@ def sources_report(sources):
               f"{median['path sequential'] * 1000:.0f} ms and {median['path threads'] * 1000:.0f} ms, "
               f"{two['path_speedup']:.2f}x."]
     return lines
+
+
+def audio_report(audio):
+    """The lines of the audio section (a measure_audio result)."""
+    lines = ["", "## Audio: whole streams into float32 arrays (channels, samples)", "",
+             "Each clip's audio stream decoded to the end into one float32 array of shape (channels, samples), "
+             "timed from opening the file to the finished array, every run in its own process "
+             "(bench/run_audio.py; the C++ loop bench/reference_audio.cpp, which converts each frame with "
+             "swr_convert to planar float, appends to one buffer per channel, then copies them into one array; "
+             "its buffers grow as std::vector does, or, sized, reserve the samples the duration announces first). "
+             "Speed vs C++: its time over the method's (> 1 is faster); paired is the median of per-round ratios. "
+             "Output: compared with the C++ loop's array in an untimed first round; the MD5 of every timed run's "
+             "array is compared too. `pyav decode only` makes no array: it shows how fast PyAV's own FFmpeg (see "
+             "Versions) decodes the stream, against the system's FFmpeg that derenotes and the C++ loop use."]
+    for label, result in audio.items():
+        first = result["runs"][AUDIO_REFERENCE][0]
+        seconds = first["samples"] / first["sample_rate"]
+        lines += ["", f"### {label}: {result['clip']} ({first['channels']} channels, {first['samples']} samples, "
+                  f"{seconds:.1f} s at {first['sample_rate']} Hz)", "",
+                  "| method | median ms | x real time | speed vs C++ (medians) | speed vs C++ (paired) | output |",
+                  "| --- | ---: | ---: | ---: | ---: | --- |"]
+        for method, median, ratio, paired in summarize_audio(audio, label):
+            lines.append(f"| {method} | {median * 1000:.1f} | {seconds / median:.0f} | {ratio:.2f}x | "
+                         f"{'' if paired is None else f'{paired:.2f}x'} | {output_text(method, result['outputs'].get(method))} |")
+        for method, reason in result["skipped"].items():
+            lines.append(f"\n{method}: skipped, {reason}")
+        peaks = [run["peak_rss_growth_mb"] for run in result["runs"][AUDIO_REFERENCE]]
+        lines += ["", "read()'s memory, in a fresh process after opening the reader, the same call twice (the first "
+                  "also pays what FFmpeg sets up once): the peak resident memory during the call over that just "
+                  "before it, what stays resident while the result is kept and after it is dropped. The C++ loop's "
+                  f"whole-file peak over its start: {statistics.median(peaks):.0f} MB.", "",
+                  "| read() of | shape | result MB | call | peak growth MB | peak / result | resident with the result "
+                  "| after del |", "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: |"]
+        for what, memory in result["memory"].items():
+            span = "the whole file" if what == "whole" else f"[{memory['start']:.1f}, {memory['stop']:.1f}) s"
+            for call in ("first", "again"):
+                m = memory[call]
+                lines.append(f"| {span} | {tuple(memory['shape'])} | {memory['result_mb']:.1f} | {call} | "
+                             f"{m['peak_growth_mb']:.1f} | {m['peak_ratio']:.2f}x | {m['held_mb']:.1f} | "
+                             f"{m['after_del_mb']:.1f} |")
+    return lines
+
+
+def output_text(method, output):
+    """How a method's array compares with the C++ loop's."""
+    if output is None:
+        return ""
+    if method == AUDIO_REFERENCE:
+        return "the reference"
+    if output["equal"]:
+        text = "equal, MD5 too in every run" if output.get("md5_as_cpp_every_run") else \
+            "equal in the first round, **another MD5** in a later one"
+    elif output["max_abs_diff"] is None:  # the sized C++ loop, compared by MD5 only
+        text = "**another MD5**"
+    else:
+        text = f"max abs diff {output['max_abs_diff']:.3g}, shape {tuple(output['shape'])}"
+    return text + ("" if output["c_contiguous"] else ", not C-contiguous") + \
+        ("" if output["dtype"] == "float32" else f", {output['dtype']}")
 
 
 def write_chart(path, decoding):

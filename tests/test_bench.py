@@ -46,10 +46,33 @@ def test_quick_benchmark_runs_and_reports(tmp_path):
         assert sources["times"][method] and all(t > 0 for t in sources["times"][method])
     assert len(set(sources["frames"].values())) == 1 and sources["frames"]["path"] > 0  # every source, every frame
     assert sources["two_readers"]["speedup"] > 0 and sources["two_readers"]["path_speedup"] > 0
+    audio = report["audio"]
+    assert set(audio) == {"AAC", "Opus"}
+    for part in audio.values():
+        runs, outputs = part["runs"], part["outputs"]
+        for method in ("C++ decode+swresample loop", "C++ loop, buffers sized from the duration", "derenotes read()",
+                       "derenotes frames + np.concatenate"):
+            assert runs[method] and all(run["seconds"] > 0 for run in runs[method])
+        reference = outputs["C++ decode+swresample loop"]
+        assert reference["shape"][0] == 2 and reference["shape"][1] > 0
+        # derenotes' arrays are the C++ loop's, sample for sample, in every run; PyAV's and torchcodec's
+        # (where they import) have the same shape and agree to float rounding (PyAV has its own FFmpeg).
+        for method in ("C++ loop, buffers sized from the duration", "derenotes read()",
+                       "derenotes frames + np.concatenate"):
+            assert outputs[method]["equal"] and outputs[method]["md5_as_cpp_every_run"]
+            assert outputs[method]["dtype"] == "float32" and outputs[method]["c_contiguous"]
+        for method in ("pyav to_ndarray + np.concatenate", "torchcodec get_all_samples()"):
+            if method in outputs:
+                assert outputs[method]["shape"] == reference["shape"] and outputs[method]["max_abs_diff"] < 1e-4
+        for what in ("range", "whole"):
+            memory = part["memory"][what]
+            assert memory["result_mb"] > 0 and memory["first"]["peak_growth_mb"] >= 0
+        assert part["memory"]["range"]["shape"] == [2, 480000]  # 10 s at 48 kHz
     assert [t["target"][:3] for t in report["targets"]] == ["1. ", "1. ", "1. ", "1. ", "2. ", "3. ", "3. ", "4. ",
                                                             "5. ", "5. ", "5. ", "5. ", "6. ", "6. ",
-                                                            "14.", "14.", "14."]
+                                                            "14.", "14.", "14."] + ["15."] * 9
     results_md = (tmp_path / "RESULTS.md").read_text()
     assert "| target | measured | met |" in results_md
     assert "## Sources: " in results_md
+    assert "## Audio: " in results_md
     assert "Targets:" in result.stdout
