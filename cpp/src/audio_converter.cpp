@@ -137,8 +137,25 @@ void AudioConverter::run(const std::uint8_t* const* input, int samples) {
     out_samples_ += made;
 }
 
+bool AudioConverter::passes_through(const AVFrame& frame) const {
+    return out_samples_ == 0 && frame.format == out_format_ && frame.sample_rate == out_rate_ &&
+           av_channel_layout_compare(&in_layout_, &out_layout_) == 0 && swr_get_delay(swr_.get(), 1) == 0;
+}
+
+void AudioConverter::keep_passed_through() {
+    if (!passed_through_) return;
+    const AVFrame* frame = passed_through_;
+    passed_through_ = nullptr;
+    std::size_t bytes = static_cast<std::size_t>(out_samples_) * bytes_per_sample();
+    for (std::size_t channel = 0; channel < planes_.size(); ++channel) {
+        if (planes_[channel].size() < bytes) planes_[channel].resize(bytes);
+        std::memcpy(planes_[channel].data(), frame->extended_data[channel], bytes);
+    }
+}
+
 void AudioConverter::convert(const Frame& frame, AVRational time_base) {
     const AVFrame& av = *frame.av_frame();
+    keep_passed_through();
     if (!swr_) {
         set_up(av);
     } else if (input_changed(av)) {
@@ -155,10 +172,16 @@ void AudioConverter::convert(const Frame& frame, AVRational time_base) {
         std::int64_t next = swr_next_pts(swr_.get(), input_time * out_rate_);
         position_ = (next >= 0 ? next + in_rate_ / 2 : next - in_rate_ / 2) / in_rate_;
     }
+    if (passes_through(av)) {  // as swresample would copy it, without the copy
+        passed_through_ = &av;
+        out_samples_ = av.nb_samples;
+        return;
+    }
     run(av.extended_data, av.nb_samples);
 }
 
 void AudioConverter::flush() {
+    keep_passed_through();
     if (swr_) run(nullptr, 0);
 }
 

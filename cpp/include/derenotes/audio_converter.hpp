@@ -62,8 +62,18 @@ public:
     // precision), then through the resampler (swr_next_pts); AV_NOPTS_VALUE for a frame
     // without a time, or without a time base given.
     std::int64_t position() const { return position_; }
-    void clear_output() { out_samples_ = 0; }
-    const std::uint8_t* plane(int channel) const { return planes_[channel].data(); }
+    // Copies the output into the converter's own buffers, if it is still the frame's planes: for
+    // a caller that keeps output past the frame's life.
+    void keep_passed_through();
+    void clear_output() {
+        out_samples_ = 0;
+        passed_through_ = nullptr;
+    }
+    // The output's samples of a channel: valid until the next call, and while the frame last
+    // converted lives (a frame already in the output's format is not copied: this is its plane).
+    const std::uint8_t* plane(int channel) const {
+        return passed_through_ ? passed_through_->extended_data[channel] : planes_[channel].data();
+    }
 
 private:
     struct SwrDeleter {
@@ -73,6 +83,9 @@ private:
     bool input_changed(const AVFrame& frame) const;
     // Runs the resampler on `samples` input samples (none: flushes), appending to the output.
     void run(const std::uint8_t* const* input, int samples);
+    // The frame is the output as it is: the output's format, rate and layout, nothing held back.
+    bool passes_through(const AVFrame& frame) const;
+
 
     AudioTarget target_;
     std::unique_ptr<SwrContext, SwrDeleter> swr_;
@@ -81,6 +94,7 @@ private:
     int out_format_ = -1, out_rate_ = 0;
     std::vector<std::vector<std::uint8_t>> planes_;
     int out_samples_ = 0;
+    const AVFrame* passed_through_ = nullptr;  // the output, when the last frame needed no conversion
     std::int64_t position_ = AV_NOPTS_VALUE;
     std::int64_t last_input_time_ = AV_NOPTS_VALUE;  // av_rescale_delta's memory
 };

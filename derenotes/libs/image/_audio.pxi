@@ -218,8 +218,8 @@ cdef class AudioReader(_StreamReader):
                 converter.convert(frame.get()[0], time_base)
             if converter.position() != NO_TIMESTAMP:  # else the samples follow those before
                 state.position = converter.position()
-            state.anchored = True
-            frame.reset()
+            state.anchored = True  # (the frame lives on until the next: the output may be its planes)
+        converter.keep_passed_through()  # what the next read may take outlives the frame
         if samples is None:
             return _no_samples(converter, self._stream_info.description.channels)
         return samples.result()

@@ -269,4 +269,5 @@ cdef extern from "derenotes/audio_converter.hpp" namespace "derenotes" nogil:
         int64_t delay()
         int samples()
         void clear_output()
+        void keep_passed_through()
         const uint8_t* plane(int channel)
