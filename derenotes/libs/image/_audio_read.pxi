@@ -43,6 +43,7 @@ cdef class _Samples:
     holds more than the result and its spare room."""
     cdef object array
     cdef uint8_t* data
+    cdef unique_ptr[Prefault] prefault  # maps the array's fresh pages ahead of the writes
     cdef int channels, item_bytes
     cdef int64_t capacity, filled
 
@@ -56,12 +57,15 @@ cdef class _Samples:
         samples.capacity = max(capacity, 1)
         samples.array = numpy.empty((samples.channels, samples.capacity), _SAMPLE_DTYPES[converter.sample_format()])
         samples.data = <uint8_t*><size_t>samples.array.__array_interface__["data"][0]
+        samples.prefault.reset(new Prefault(samples.data, samples.array.nbytes))
         return samples
 
     cdef int _reshape(self, int64_t capacity) except -1:
         """Gives the rows room for `capacity` samples, moving each row to its new place."""
         cdef int64_t old = self.capacity, row_bytes, channel
         cdef int64_t keep = min(self.filled, capacity) * self.item_bytes
+        with nogil:
+            self.prefault.reset()  # joined: the memory is about to move
         if capacity < old:  # rows move towards the start first, then the memory shrinks
             for channel in range(1, self.channels):
                 memmove(self.data + channel * capacity * self.item_bytes, self.data + channel * old * self.item_bytes,
@@ -88,6 +92,8 @@ cdef class _Samples:
         return 0
 
     cdef object result(self):
+        with nogil:
+            self.prefault.reset()
         if self.filled != self.capacity:
             self._reshape(self.filled)
         array, self.array = self.array, None

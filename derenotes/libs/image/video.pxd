@@ -271,3 +271,8 @@ cdef extern from "derenotes/audio_converter.hpp" namespace "derenotes" nogil:
         void clear_output()
         void keep_passed_through()
         const uint8_t* plane(int channel)
+
+cdef extern from "derenotes/prefault.hpp" namespace "derenotes" nogil:
+    cdef cppclass Prefault:
+        Prefault(void* data, size_t bytes) except +raise_error
+        void join()
