@@ -255,3 +255,17 @@ def test_a_closed_reader_refuses_to_read():
     reader.close()
     with pytest.raises(ValueError, match="closed"):
         reader.read()
+
+
+@pytest.mark.parametrize("name", ["pcm_s16le_5.1.wav", "flac_5.1.flac", "opus_stereo.opus"])
+def test_bytes_and_file_objects_read_as_the_path_does(name):
+    # Seeks (the lossless ones) and starts again (backwards) through the sources' own I/O.
+    data = (SAMPLES / name).read_bytes()
+    with derenotes.AudioReader(SAMPLES / name) as reader:
+        expected = [reader.read(0.2, 0.4), reader.read(0.05, 0.15, format="s16", sample_rate=16000)]
+    for source in (data, io.BytesIO(data)):
+        with derenotes.AudioReader(source) as reader:
+            ours = [reader.read(0.2, 0.4), reader.read(0.05, 0.15, format="s16", sample_rate=16000)]
+        for got, want in zip(ours, expected):
+            assert_equal(got, want)
+            assert got.shape[1] > 0
