@@ -269,3 +269,63 @@ def test_bytes_and_file_objects_read_as_the_path_does(name):
         for got, want in zip(ours, expected):
             assert_equal(got, want)
             assert got.shape[1] > 0
+
+
+class SlowFile(io.BytesIO):
+    """A file object whose reads take a while, and say when the first one came."""
+
+    def __init__(self, data):
+        super().__init__(data)
+        import threading
+        self.reading = threading.Event()
+
+    def read(self, size=-1):
+        import time
+        self.reading.set()
+        time.sleep(0.02)
+        return super().read(16384 if size < 0 else min(size, 16384))
+
+
+def long_adts():
+    return (SAMPLES / FORMAT_CHANGE).read_bytes() * 20  # 40 s of ADTS, 260 KB: 16 reads of 20 ms
+
+
+def test_a_read_holds_the_reader_from_start_to_end():
+    import threading
+
+    source = SlowFile(long_adts())
+    reader = derenotes.AudioReader(source, max_probe_bytes=32768)  # the reads left for read()
+    results = []
+    thread = threading.Thread(target=lambda: results.append(reader.read(format="s16")))
+    source.reading.clear()
+    thread.start()
+    source.reading.wait(5)
+    with pytest.raises(RuntimeError, match="in use by another thread"):
+        next(reader)  # would take frames from the read in progress
+    thread.join(30)
+    (ours,) = results
+    with derenotes.AudioReader(long_adts()) as again:
+        assert_equal(ours, again.read(format="s16"))
+
+
+def test_close_from_another_thread_cancels_a_read():
+    import threading
+
+    source = SlowFile(long_adts())
+    reader = derenotes.AudioReader(source, max_probe_bytes=32768)
+    errors = []
+
+    def read():
+        try:
+            reader.read()
+        except Exception as error:  # noqa: BLE001 - the test looks at what came
+            errors.append(error)
+
+    thread = threading.Thread(target=read)
+    source.reading.clear()
+    thread.start()
+    source.reading.wait(5)
+    reader.close()
+    thread.join(30)
+    assert not thread.is_alive()
+    assert len(errors) == 1 and isinstance(errors[0], derenotes.CancelledError)

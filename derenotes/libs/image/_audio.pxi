@@ -187,38 +187,38 @@ cdef class AudioReader(_StreamReader):
         cdef AVRational time_base
         time_base.num, time_base.den = self._stream_info.time_base_num, self._stream_info.time_base_den
         self._started = True
-        while True:
-            if state.anchored:
-                if samples is None:
-                    rate = converter.sample_rate()
-                    if start_seconds is not None:
-                        first = _sample_at(start_seconds, rate)
-                    if stop_seconds is not None:
-                        end = _sample_at(stop_seconds, rate)
-                    if state.seeked and state.position > first:
-                        return None
-                    samples = _Samples.of(converter, self._expected_samples(state, first, end))
-                _take(state, samples, first, end)
-                if state.ended or state.position >= end:
-                    break
-            self._claim()
-            try:
+        self._claim()  # for the whole read: another thread's call in between would take its frames
+        try:
+            while True:
+                if state.anchored:
+                    if samples is None:
+                        rate = converter.sample_rate()
+                        if start_seconds is not None:
+                            first = _sample_at(start_seconds, rate)
+                        if stop_seconds is not None:
+                            end = _sample_at(stop_seconds, rate)
+                        if state.seeked and state.position > first:
+                            return None
+                        samples = _Samples.of(converter, self._expected_samples(state, first, end))
+                    _take(state, samples, first, end)
+                    if state.ended or state.position >= end:
+                        break
                 with nogil:
                     frame = decoder.next()
-            finally:
-                _leave(&self._holder)
-            if not frame:
-                if not converter.started():
-                    break  # no frames at all
+                if not frame:
+                    if not converter.started():
+                        break  # no frames at all
+                    with nogil:
+                        converter.flush()
+                    state.ended = True
+                    continue
                 with nogil:
-                    converter.flush()
-                state.ended = True
-                continue
-            with nogil:
-                converter.convert(frame.get()[0], time_base)
-            if converter.position() != NO_TIMESTAMP:  # else the samples follow those before
-                state.position = converter.position()
-            state.anchored = True  # (the frame lives on until the next: the output may be its planes)
+                    converter.convert(frame.get()[0], time_base)
+                if converter.position() != NO_TIMESTAMP:  # else the samples follow those before
+                    state.position = converter.position()
+                state.anchored = True  # (the frame lives on until the next: the output may be its planes)
+        finally:
+            _leave(&self._holder)
         converter.keep_passed_through()  # what the next read may take outlives the frame
         if samples is None:
             return _no_samples(converter, self._stream_info.description.channels)
