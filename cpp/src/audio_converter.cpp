@@ -81,13 +81,6 @@ int AudioConverter::bytes_per_sample() const {
     return av_get_bytes_per_sample(static_cast<AVSampleFormat>(out_format_));
 }
 
-std::string AudioConverter::layout_name() const {
-    char name[128] = {0};
-    if (out_layout_.order == AV_CHANNEL_ORDER_UNSPEC || av_channel_layout_describe(&out_layout_, name, sizeof name) < 0)
-        return "";
-    return name;
-}
-
 bool AudioConverter::input_changed(const AVFrame& frame) const {
     AVChannelLayout layout{};
     input_layout(frame, &layout);

@@ -51,10 +51,6 @@ public:
     int sample_rate() const { return out_rate_; }
     int sample_format() const { return out_format_; }  // planar
     int bytes_per_sample() const;
-    std::string layout_name() const;
-    // Input samples the resampler holds, counted in output samples: the time of the next output
-    // sample is the next frame's minus this (as swr_next_pts reckons).
-    std::int64_t delay() const { return swr_ ? swr_get_delay(swr_.get(), out_rate_) : 0; }
     int samples() const { return out_samples_; }
     // The time of the first sample the last convert() made, in output samples, as the CLI
     // reckons it: the frame's time to its decoder's samples through av_rescale_delta (which

@@ -265,8 +265,6 @@ cdef extern from "derenotes/audio_converter.hpp" namespace "derenotes" nogil:
         int sample_rate()
         int sample_format()
         int bytes_per_sample()
-        string layout_name()
-        int64_t delay()
         int samples()
         void clear_output()
         void keep_passed_through()
