@@ -25,8 +25,7 @@ def check_reader_arguments(*, index, width, height, max_pixels, max_streams, max
     """Raises ValueError for VideoReader arguments that can never work, before anything is opened."""
     if index not in INDEX_CHOICES:
         raise ValueError(f"index must be 'packets' or 'decode', not {index!r}")
-    if (width is not None and width <= 0) or (height is not None and height <= 0):
-        raise ValueError(f"width and height must be positive, not {width}x{height}")
+    check_size(width, height)
     if max_pixels is not None and max_pixels <= 0:
         raise ValueError(f"max_pixels must be positive or None, not {max_pixels!r}")
     if max_streams is not None and not 0 < max_streams < 2**31:
@@ -39,6 +38,12 @@ def check_reader_arguments(*, index, width, height, max_pixels, max_streams, max
         raise ValueError(f"timeout must be positive seconds or None, not {timeout!r}")
     if max_nested_opens is not None and not 0 < max_nested_opens < 2**31:
         raise ValueError(f"max_nested_opens must be positive or None, not {max_nested_opens!r}")
+
+
+def check_size(width, height):
+    """Raises ValueError unless width and height are each positive or None (the frame's own)."""
+    if (width is not None and width <= 0) or (height is not None and height <= 0):
+        raise ValueError(f"width and height must be positive, not {width}x{height}")
 
 
 def is_description(name):

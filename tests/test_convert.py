@@ -150,6 +150,23 @@ def test_get_frames_with_a_format_is_one_array_of_the_frames_converted(name):
         assert planar.shape == (2, 3, height, width)
 
 
+def test_get_frames_and_frames_at_resize_to_the_size_asked():
+    name = "h264_opengop.mp4"
+    with derenotes.VideoReader(SAMPLES / name) as reader:
+        everything = ffmpeg_converted(SAMPLES / name, 0, "rgb24", size=(97, 61))
+        frame_size = 97 * 61 * 3
+        asked = [40, 2, 40]
+        for batch in (reader.get_frames(asked, format="rgb24", width=97, height=61),
+                      reader.frames_at([reader.frame_times[i] for i in asked], "rgb24", width=97, height=61)):
+            assert batch.shape == (3, 61, 97, 3)
+            for row, index in zip(batch, asked):
+                assert row.tobytes() == everything[index * frame_size:(index + 1) * frame_size]
+        with pytest.raises(ValueError, match="need a format"):
+            reader.get_frames([0], width=97)
+        with pytest.raises(ValueError, match="positive"):
+            reader.get_frames([0], "rgb24", height=0)
+
+
 @pytest.mark.parametrize("pix_fmt", ["rgb24", "bgra", "gray", "rgb48le", "yuv444p"])
 @pytest.mark.parametrize("width", [426, 333, 321])
 def test_conversions_write_nothing_outside_the_array(pix_fmt, width):

@@ -172,21 +172,26 @@ cdef class VideoReader(_StreamReader):
             return self.get_frames(_indexing.slice_numbers(key, len(self)))
         return self._frame_number(_indexing.frame_number(key, self._index().size(), self.name))
 
-    def get_frames(self, indices, format=None):
+    def get_frames(self, indices, format=None, *, width=None, height=None):
         """The frames of these indices, in the order given (duplicates allowed: the same frame
         object again). Each stretch of the file is decoded once, in file order, and no decoded
         frame is held but the ones returned.
 
-        With format (see VideoFrame.to_ndarray; width and height as the reader's): the frames
-        converted into one array, (N, H, W, channels), (N, planes, H, W) or a tuple of such
-        arrays, one per plane, as to_ndarray shapes them; each frame is converted straight into
-        its place and dropped."""
+        With format (see VideoFrame.to_ndarray; width and height default to the reader's): the
+        frames converted into one array, (N, H, W, channels), (N, planes, H, W) or a tuple of
+        such arrays, one per plane, as to_ndarray shapes them; each frame is converted straight
+        into its place and dropped."""
+        if format is None and (width is not None or height is not None):
+            raise ValueError("get_frames: width and height need a format (frames are only resized when converted)")
+        _indexing.check_size(width, height)
         cdef int64_t count = self._index().size()
         numbers = [_indexing.frame_number(index, count, self.name) for index in indices]
         if format is None:
             frames = {number: self._frame_number(number) for number in sorted(set(numbers))}
             return [frames[number] for number in numbers]
-        _, width, height, _, rotate, transform = self._conversion
+        _, default_width, default_height, _, rotate, transform = self._conversion
+        width = default_width if width is None else width
+        height = default_height if height is None else height
         turned = rotate and _turns(transform)  # then width and height are the turned picture's
         width = (self.height if turned else self.width) if width is None else width  # one size for all
         height = (self.width if turned else self.height) if height is None else height
@@ -231,9 +236,11 @@ cdef class VideoReader(_StreamReader):
         streams whose frames have no timestamps (raw elementary streams)."""
         return self._frame_number(self._frame_number_at(seconds))
 
-    def frames_at(self, times):
-        """frame_at() for many times, in the order given; decoded as get_frames() does."""
-        return self.get_frames([self._frame_number_at(seconds) for seconds in times])
+    def frames_at(self, times, format=None, *, width=None, height=None):
+        """frame_at() for many times, in the order given; decoded, and converted with format,
+        as get_frames() does."""
+        return self.get_frames([self._frame_number_at(seconds) for seconds in times], format, width=width,
+                               height=height)
 
     cdef int64_t _frame_number_at(self, seconds) except -1:
         return self._frame_times().number_at(seconds, lambda number: self._frame_duration(number))
