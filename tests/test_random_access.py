@@ -65,6 +65,7 @@ def test_frame_at_gives_the_frame_on_screen_at_that_time(name):
                 assert reader.frame_at(between).index == i
         asked = [times[5], times[1], times[-1], times[5]]
         assert [frame.index for frame in reader.frames_at(asked)] == [5, 1, len(times) - 1, 5]
+        assert reader.frame_indices_at(asked) == [5, 1, len(times) - 1, 5]
         with pytest.raises(IndexError, match="first frame"):
             reader.frame_at(times[0] - 0.001)
         with pytest.raises(IndexError, match="last frame ends"):

@@ -242,6 +242,11 @@ cdef class VideoReader(_StreamReader):
         return self.get_frames([self._frame_number_at(seconds) for seconds in times], format, width=width,
                                height=height)
 
+    def frame_indices_at(self, times):
+        """The indices of the frames frames_at(times) gives, from the frame index, nothing
+        decoded: for choosing frames by time before decoding them (derenotes.samplers does)."""
+        return [self._frame_number_at(seconds) for seconds in times]
+
     cdef int64_t _frame_number_at(self, seconds) except -1:
         return self._frame_times().number_at(seconds, lambda number: self._frame_duration(number))
 
