@@ -4,6 +4,8 @@ on screen at a given time. The Cython reader (derenotes/libs/image/_reader.pxi) 
 so can anything else that numbers frames the way the reader does."""
 import bisect
 import operator
+import os
+import sys
 
 from derenotes.errors import FrameNotFoundError
 
@@ -38,6 +40,27 @@ def check_reader_arguments(*, index, width, height, max_pixels, max_streams, max
         raise ValueError(f"timeout must be positive seconds or None, not {timeout!r}")
     if max_nested_opens is not None and not 0 < max_nested_opens < 2**31:
         raise ValueError(f"max_nested_opens must be positive or None, not {max_nested_opens!r}")
+
+
+def decoding_threads(threads):
+    """The thread count a VideoReader asks FFmpeg for (0: FFmpeg's own count) when given
+    `threads` (None: chosen for the process, see VideoReader)."""
+    if threads is not None:
+        count = operator.index(threads)
+        if count < 0:
+            raise ValueError(f"threads must be 0 (FFmpeg's choice), a positive count or None, not {threads!r}")
+        return count
+    asked = os.environ.get("OMP_NUM_THREADS", "")
+    if asked.isdigit() and int(asked) > 0:
+        return int(asked)
+    # A child of multiprocessing has imported it (spawn) or inherited it (fork). While a spawned
+    # child unpickles what it was sent (a Dataset holding a reader), parent_process() is not set
+    # yet; multiprocessing's own flag for that stage is.
+    multiprocessing = sys.modules.get("multiprocessing")
+    if multiprocessing is not None and (multiprocessing.parent_process() is not None
+                                        or getattr(multiprocessing.current_process(), "_inheriting", False)):
+        return 1
+    return 0
 
 
 def check_size(width, height):

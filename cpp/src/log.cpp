@@ -7,6 +7,7 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <pthread.h>
 #include <utility>
 
 #include "derenotes/ffmpeg.hpp"
@@ -74,7 +75,12 @@ void callback(void* avcl, int level, const char* fmt, va_list args) {
 
 void install(int ffmpeg_level) {
     static std::once_flag installed;
-    std::call_once(installed, [] { av_log_set_callback(callback); });
+    std::call_once(installed, [] {
+        av_log_set_callback(callback);
+        // A fork while a decoding thread holds the queue would leave the child's copy locked
+        // for ever: the forking thread holds it across the fork instead, and both sides let go.
+        pthread_atfork([] { queue_mutex.lock(); }, [] { queue_mutex.unlock(); }, [] { queue_mutex.unlock(); });
+    });
     set_level(ffmpeg_level);
 }
 

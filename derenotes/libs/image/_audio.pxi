@@ -96,6 +96,9 @@ cdef class AudioReader(_StreamReader):
                                          max_streams=max_streams, max_packets=max_packets,
                                          max_probe_bytes=max_probe_bytes, timeout=timeout,
                                          max_nested_opens=max_nested_opens)
+        self._arguments = dict(stream=stream, allow_nested=allow_nested, allow_network=allow_network,
+                               max_streams=max_streams, max_packets=max_packets, max_probe_bytes=max_probe_bytes,
+                               timeout=timeout, max_nested_opens=max_nested_opens)
         self._set_up(source, AVMEDIA_TYPE_AUDIO, stream, 1, 0, allow_nested, allow_network, max_streams,
                      max_packets, max_probe_bytes, timeout, max_nested_opens)
 
@@ -104,6 +107,11 @@ cdef class AudioReader(_StreamReader):
     def __iter__(self):
         self._read_state = None
         return _StreamReader.__iter__(self)
+
+    cdef int _forget_decoders(self) except -1:
+        _StreamReader._forget_decoders(self)
+        self._read_state = None  # its place was the parent's decoder's
+        return 0
 
     def __next__(self):
         cdef unique_ptr[Frame] frame

@@ -6,7 +6,7 @@ _INDEX_SOURCES = {"packets": IndexSource.Packets, "decode": IndexSource.Decoding
 
 
 cdef class VideoReader(_StreamReader):
-    """VideoReader(source, *, stream=0, threads=0, max_pixels=DEFAULT_MAX_PIXELS, format=None, width=None, height=None, sws_flags=None, index='packets', allow_nested=False, allow_network=False, max_streams=DEFAULT_MAX_STREAMS, max_packets=DEFAULT_MAX_PACKETS, max_probe_bytes=DEFAULT_MAX_PROBE_BYTES, timeout=DEFAULT_TIMEOUT, max_nested_opens=DEFAULT_MAX_NESTED_OPENS, rotate=False)
+    """VideoReader(source, *, stream=0, threads=None, max_pixels=DEFAULT_MAX_PIXELS, format=None, width=None, height=None, sws_flags=None, index='packets', allow_nested=False, allow_network=False, max_streams=DEFAULT_MAX_STREAMS, max_packets=DEFAULT_MAX_PACKETS, max_probe_bytes=DEFAULT_MAX_PROBE_BYTES, timeout=DEFAULT_TIMEOUT, max_nested_opens=DEFAULT_MAX_NESTED_OPENS, rotate=False)
 --
 
     Decodes one video stream of a file, frame by frame, in presentation order.
@@ -23,8 +23,10 @@ cdef class VideoReader(_StreamReader):
           read once, from start to end: random access on it raises NotSeekableError.
     stream: which video stream, counted among the file's video streams only (like ffmpeg's
         ``-map 0:v:N``): 0 is the first video stream even when an audio stream comes first.
-    threads: 0 (default) lets FFmpeg pick the thread count, with frame and slice threading;
-        N uses exactly N threads.
+    threads: None (default) picks for the process: $OMP_NUM_THREADS when set (Ray sets it per
+        task), else 1 in a worker process of multiprocessing (DataLoader workers: many
+        processes each with many threads would fight for the cores), else FFmpeg's own count.
+        0: FFmpeg picks the count (one per core, with frame and slice threading); N: exactly N.
     max_pixels: frames of more pixels than this are refused (LimitExceededError when the
         stream's header says so, a damaged frame when one grows mid-stream), so that a hostile
         header cannot make the decoder allocate gigabytes. The default, 8192 * 8192, admits 8K
@@ -74,6 +76,8 @@ cdef class VideoReader(_StreamReader):
     Random access gives the same frames by their number or time, exactly: len(reader),
     reader[i], reader[a:b:step], get_frames(indices), frame_at(seconds), frames_at(times),
     keyframes, frame_times.
+    A reader pickles (it is made again from its source where it is unpickled) and works in a
+    child process after a fork (it opens new decoders there, iteration starting again).
     Use it as a context manager, or call close(); frames and their planes stay valid after.
     close() from another thread stops a call in progress (one waiting on a stalled stream, a
     long index build), which raises derenotes.CancelledError, and returns once it has.
@@ -87,11 +91,16 @@ cdef class VideoReader(_StreamReader):
     """The largest frame, in pixels, the reader decodes (None: FFmpeg's own limit)."""
     cdef tuple _conversion  # to_ndarray()'s defaults: (format, width, height, sws_flags, rotate, (rotation, flipped))
 
-    def __cinit__(self, source, *, int stream=0, int threads=0, max_pixels=DEFAULT_MAX_PIXELS, format=None,
+    def __cinit__(self, source, *, int stream=0, threads=None, max_pixels=DEFAULT_MAX_PIXELS, format=None,
                   width=None, height=None, sws_flags=None, index="packets", bint allow_nested=False,
                   bint allow_network=False, max_streams=DEFAULT_MAX_STREAMS, max_packets=DEFAULT_MAX_PACKETS,
                   max_probe_bytes=DEFAULT_MAX_PROBE_BYTES, timeout=DEFAULT_TIMEOUT,
                   max_nested_opens=DEFAULT_MAX_NESTED_OPENS, bint rotate=False):
+        self._arguments = dict(stream=stream, threads=threads, max_pixels=max_pixels, format=format, width=width,
+                               height=height, sws_flags=sws_flags, index=index, allow_nested=allow_nested,
+                               allow_network=allow_network, max_streams=max_streams, max_packets=max_packets,
+                               max_probe_bytes=max_probe_bytes, timeout=timeout, max_nested_opens=max_nested_opens,
+                               rotate=rotate)
         _indexing.check_reader_arguments(index=index, width=width, height=height, max_pixels=max_pixels,
                                          max_streams=max_streams, max_packets=max_packets,
                                          max_probe_bytes=max_probe_bytes, timeout=timeout,
@@ -100,11 +109,21 @@ cdef class VideoReader(_StreamReader):
         self._conversion = (format or "rgb24", width, height, sws_flags or "")
         scale_flags_named(self._conversion[3].encode())  # a ValueError now, not at the first frame
         self.max_pixels = max_pixels
-        self._set_up(source, AVMEDIA_TYPE_VIDEO, stream, threads, max_pixels or 0, allow_nested, allow_network,
+        self._set_up(source, AVMEDIA_TYPE_VIDEO, stream, _indexing.decoding_threads(threads), max_pixels or 0, allow_nested, allow_network,
                      max_streams, max_packets, max_probe_bytes, timeout, max_nested_opens)
         self._conversion += (rotate, _display_transform(self._stream_info))
         if format is not None and format != _text(self._stream_info.pixel_format):
             conversion_planes(pixel_format_named(format.encode()), 1, 1, False)  # an error now, not later
+
+    cdef int _forget_decoders(self) except -1:
+        _StreamReader._forget_decoders(self)
+        self._random.release()
+        self._times = None
+        return 0
+
+    def __dealloc__(self):
+        if self._fork_count != _forks:
+            self._random.release()  # see _StreamReader._forget_decoders
 
     cdef int _free_decoders(self) except -1:
         cdef unique_ptr[Decoder] decoder

@@ -1,6 +1,37 @@
 # Included by video.pyx: what every reader of one stream shares (VideoReader, AudioReader): the
 # source, the options, the iteration decoder, the claim that keeps a second thread out, close()
-# (also from another thread, which cancels the call in progress) and the stream's description.
+# (also from another thread, which cancels the call in progress), the stream's description, and
+# life across processes (pickling, fork).
+
+
+# Fork: a child process has none of FFmpeg's decoding threads, and a file FFmpeg opened shares its
+# offset with the parent's. A reader first used in a child (it compares the fork count it was
+# opened under with this one) lets go of its decoders without freeing them (freeing joins threads
+# that do not exist there: the call never returns) and opens new ones from its source.
+cdef unsigned long _forks = 0
+
+
+def _count_fork():
+    global _forks
+    _forks += 1
+
+
+os.register_at_fork(after_in_child=_count_fork)
+
+
+def _reopened(cls, source, arguments):
+    """What unpickling a reader calls: a new reader of the same source with the same arguments."""
+    return cls(source, **arguments)
+
+
+def _file_descriptor(source):
+    """The OS file descriptor under a file object source (open(path, "rb")), or None."""
+    if isinstance(source, (str, os.PathLike)) or PyObject_CheckBuffer(source):
+        return None
+    try:
+        return source.fileno()
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both of the last two
+        return None
 
 
 cdef class _StreamReader:
@@ -23,7 +54,8 @@ cdef class _StreamReader:
     cdef readonly int stream
     """Which stream is decoded, counted among the file's streams of its kind (video or audio)."""
     cdef readonly int threads
-    """Decoding threads asked for (0: FFmpeg's automatic count)."""
+    """The decoding threads asked of FFmpeg (0: FFmpeg's own count), as threads=None chose them
+    in this process."""
     cdef readonly object max_streams
     """The most streams a file may have (None: FFmpeg's own limit, 1000)."""
     cdef readonly object max_packets
@@ -43,6 +75,9 @@ cdef class _StreamReader:
     cdef double _time_base_seconds
     cdef bint _started  # frames were taken: a new iteration must start from the top
     cdef unsigned long _holder  # the thread inside the decoder with the GIL released (its ident), 0: none
+    cdef unsigned long _fork_count  # _forks when the decoders were made: another value means a child process
+    cdef object _source_object  # what the reader was given, which pickling hands on
+    cdef dict _arguments  # the keyword arguments it was given, which pickling hands on
 
     cdef int _set_up(self, source, AVMediaType media, int stream, int threads, int64_t max_pixels,
                      bint allow_nested, bint allow_network, max_streams, max_packets, max_probe_bytes, timeout,
@@ -50,6 +85,8 @@ cdef class _StreamReader:
         """Makes the source and the decoder options (the arguments are checked), and opens."""
         # (FFmpeg's URL timeouts are microseconds in an int64: anything past 30 years is forever.)
         self._source = _make_source(source, allow_network, <int64_t>(min(timeout or 0, 1e9) * 1e6))
+        self._source_object = source
+        self._fork_count = _forks
         self.path = os.fspath(source) if isinstance(source, (str, os.PathLike)) else None
         self.name = os.fsdecode(self.path) if self.path is not None else _text(self._source.get().name())
         self._cancel = make_shared[CancelFlag]()
@@ -111,7 +148,46 @@ cdef class _StreamReader:
     cdef inline int _check_open(self) except -1:
         if self._closed:
             raise ValueError(f"I/O operation on a closed {type(self).__name__} ({_indexing.shown_name(self.name)})")
+        if self._fork_count != _forks:
+            self._start_over_in_child()
         return 0
+
+    cdef int _start_over_in_child(self) except -1:
+        """In a child process: forgets the parent's decoders, to open new ones on first use.
+        Iteration starts again from the first frame."""
+        if _file_descriptor(self._source_object) is not None:
+            raise RuntimeError(f"{type(self).__name__} {_indexing.shown_name(self.name)} was made before a fork, on a "
+                               "file object over an open file, whose offset the parent and the child share: "
+                               "give the reader the path, or make it in the child")
+        self._forget_decoders()
+        if self._arguments.get("threads", 0) is None:  # chosen for the process: the child is another
+            self.threads = self._decoder_options.threads = _indexing.decoding_threads(None)
+        self._holder = 0  # whichever thread held the reader is not in this process
+        self._started = False
+        self._fork_count = _forks
+        return 0
+
+    cdef int _forget_decoders(self) except -1:
+        """Lets go of every decoder without freeing it (subclasses with more let go of theirs
+        too): after a fork, their threads are the parent's."""
+        self._decoder.release()
+        return 0
+
+    def __dealloc__(self):
+        if self._fork_count != _forks:
+            self._decoder.release()  # a subclass's own are let go by its own __dealloc__, which runs first
+
+    def __reduce__(self):
+        """Pickling: the reader is made again, from its source and arguments, where it is unpickled
+        (a path, bytes as themselves, other buffers as their bytes, a file object if it pickles)."""
+        self._check_open()
+        source = self._source_object
+        if _file_descriptor(source) is not None:
+            raise TypeError(f"cannot pickle {type(self).__name__} {_indexing.shown_name(self.name)}: it reads a file "
+                            "object over an open file; give the reader the path")
+        if PyObject_CheckBuffer(source) and not isinstance(source, (bytes, bytearray)):
+            source = memoryview(source).tobytes()  # memoryview and mmap do not pickle
+        return _reopened, (type(self), source, self._arguments)
 
     cdef Decoder* _iteration_decoder(self) except NULL:
         """The decoder iteration uses, opened anew if random access took the first one."""
@@ -146,6 +222,9 @@ cdef class _StreamReader:
         """Closes the file and frees the decoder; frames already taken stay valid. Idempotent.
         From another thread while a call is in progress: that call raises CancelledError, and
         close() returns once it has."""
+        if self._fork_count != _forks:
+            self._forget_decoders()  # the parent's: freeing them here would wait on threads that do not exist
+            self._holder = 0
         if self._holder and self._holder != PyThread_get_thread_ident():
             self._closed = True  # the holder's next call, and everyone's, sees a closed reader
             self._cancel_call_in_progress()

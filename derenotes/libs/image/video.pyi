@@ -100,7 +100,7 @@ class VideoReader(_StreamReader):
         source: _Source,
         *,
         stream: int = 0,
-        threads: int = 0,
+        threads: int | None = None,
         max_pixels: Optional[int] = ...,
         format: Optional[str] = None,
         width: Optional[int] = None,
