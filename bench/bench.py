@@ -5,7 +5,8 @@ random access: frames by number against a C++ program that seeks and decodes for
 conversion to rgb24 against the C++ loop converting with libswscale, and sources other than a
 path (bytes, io.BytesIO, open(path, "rb")) against the same file by path, and audio: a 10-minute AAC and a
 10-minute Opus stream into float32 arrays (channels, samples) against a C++ loop over libswresample, PyAV
-and torchcodec, with read()'s memory.
+and torchcodec, with read()'s memory, and clip sampling: 4 clips of 8 frames at 224x224 rgb24 from each of 20
+short videos against decord, torchcodec and PyAV, with a worker's memory.
 
     python bench/bench.py            # full run: writes bench/RESULTS.md and bench/results.png
     python bench/bench.py --quick --out DIR   # seconds-long smoke run, writes into DIR
@@ -13,6 +14,7 @@ and torchcodec, with read()'s memory.
     python bench/bench.py --only conversion --out DIR      # likewise
     python bench/bench.py --only sources --out DIR         # likewise
     python bench/bench.py --only audio --out DIR           # likewise
+    python bench/bench.py --only sampling --rounds 5 --out DIR   # likewise
 
 Every method runs in its own process (bench/run_method.py, bench/random_access.py) and is timed from opening the file
 to its last frame; the memory, thread and source experiments (bench/memory.py, two_threads.py, sources.py) each
@@ -21,8 +23,9 @@ medians and the paired ratios (per round, against the C++ loop with the same thr
 one run are the figures that count.
 
 The code: plan.py (methods, clips, roles, the C++ programs), measure.py (running and summarizing),
-audio.py (the audio part: running, comparing the outputs, read()'s memory), report.py (targets,
-RESULTS.md, the chart); this file parses the command line and runs the parts.
+audio.py (the audio part: running, comparing the outputs, read()'s memory), sampling.py (the clip-sampling
+part), report.py and report_sampling.py (targets, RESULTS.md, the chart); this file parses the command line
+and runs the parts.
 """
 import argparse
 import json
@@ -34,9 +37,11 @@ from audio import measure_audio
 from measure import measure_decoding, measure_random_access, python_experiment, summarize
 from plan import (AUDIO_CLIPS, AUDIO_METHODS, AUDIO_QUICK_CLIPS, AUDIO_ROLES, BENCH, CONVERSION_METHODS,
                   DECODE_METHODS, FULL_CLIPS, QUICK_CLIPS, RANDOM_METHODS, REFERENCE_1T, REFERENCE_AUTO, ROLES,
-                  build_reference, make_clips)
+                  SAMPLING_CLIPS, SAMPLING_MEMORY_CLIP, SAMPLING_QUICK_CLIPS, build_reference, make_clips)
 from report import (audio_targets, conversion_targets, decode_targets, random_access_targets, sources_targets,
                     write_chart, write_report)
+from report_sampling import sampling_targets
+from sampling import measure_sampling
 
 
 def main():
@@ -44,7 +49,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="tiny clips, one round: a smoke test")
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--out", type=pathlib.Path, default=None, help="where RESULTS.md and the chart go")
-    parser.add_argument("--only", choices=["random-access", "conversion", "sources", "audio"],
+    parser.add_argument("--only", choices=["random-access", "conversion", "sources", "audio", "sampling"],
                         help="only this part (needs --out, so that a partial run does not replace bench/RESULTS.md)")
     parser.add_argument("--clip", action="append", help="only time these clips (names in bench/out, or paths) and "
                         "print the table; "
@@ -62,7 +67,7 @@ def main():
 
     if args.only:
         needed = {"random-access": (role["random"], role["long"]), "conversion": (role["conversion"],),
-                  "sources": (role["h264"],), "audio": ()}[args.only]
+                  "sources": (role["h264"],), "audio": (), "sampling": ()}[args.only]
         clips = {name: made for name, made in clips.items() if name in needed}
     make_clips(clips, work)
     reference = build_reference("reference_decode", work)
@@ -78,7 +83,7 @@ def main():
                 print(f"  {method:28s} {median * 1000:9.1f} ms {fps:9.0f} fps  medians {ratio:.2f}x  "
                       f"paired {paired:.2f}x{steady_text}")
         return
-    decoding, memory, threads, random_access, conversion, sources, audio = {}, None, None, None, {}, None, {}
+    decoding, memory, threads, random_access, conversion, sources, audio, sampling = {}, None, None, None, {}, None, {}, None
     targets = []
     if not args.only:
         print(f"decoding {len(table_clips)} clips with {len(DECODE_METHODS)} methods", flush=True)
@@ -108,16 +113,23 @@ def main():
                     if n in audio_clips.values()}, work)
         audio = measure_audio(audio_clips, work, build_reference("reference_audio", work), rounds)
         targets += audio_targets(audio)
+    if args.only in (None, "sampling"):
+        sampling_clips = SAMPLING_QUICK_CLIPS if args.quick else SAMPLING_CLIPS
+        make_clips(sampling_clips, work)
+        print(f"clip sampling: {len(sampling_clips)} videos, 4 clips of 8 frames each at 224x224 rgb24", flush=True)
+        sampling = measure_sampling([work / name for name in sampling_clips], rounds,
+                                    work / SAMPLING_MEMORY_CLIP[1 if args.quick else 0])
+        targets += sampling_targets(sampling)
 
     chart = report_dir / "results.png"
     chart_written = bool(decoding) and write_chart(chart, decoding)
     command = f"`python bench/bench.py {' '.join(sys.argv[1:])}`" if sys.argv[1:] else \
         "`make bench` (`python bench/bench.py`)"
     write_report(report_dir, command, rounds, targets, decoding, memory, threads, random_access, conversion,
-                 sources, audio, chart.name if chart_written else None)
+                 sources, audio, chart.name if chart_written else None, sampling)
     (report_dir / "results.json").write_text(json.dumps(
         {"decoding": decoding, "memory": memory, "threads": threads, "random_access": random_access,
-         "conversion": conversion, "sources": sources, "audio": audio,
+         "conversion": conversion, "sources": sources, "audio": audio, "sampling": sampling,
          "targets": [{"target": t, "measured": m, "met": ok} for t, m, ok in targets]}, indent=2) + "\n")
 
     print("\nTargets:")

@@ -92,6 +92,50 @@ AUDIO_QUICK_CLIPS = {"aac_48k_stereo_20s_quick.m4a": (stereo_audio(20) + AAC, Fa
                      "opus_48k_stereo_20s_quick.opus": (stereo_audio(20) + OPUS, False)}
 AUDIO_ROLES = {"AAC": ("aac_48k_stereo_600s.m4a", "aac_48k_stereo_20s_quick.m4a"),
                "Opus": ("opus_48k_stereo_600s.opus", "opus_48k_stereo_20s_quick.opus")}
+# Clip sampling (bench/sampling.py): clips of 8 frames at regular indices from many short videos, as a
+# training data loader reads them. 20 videos of 10 to 14 s, 720p and 1080p at 25 and 30 fps: 16 H.264
+# (x264 veryfast, 3 B-frames; a key frame every 60 frames, or x264's default of 250 and at scene cuts)
+# and 4 HEVC (x265 superfast, -g 60, its default open GOPs). The picture pans (scroll) over a test
+# pattern with grain (noise), so that neighbouring frames differ everywhere and bitrates are a
+# camera's (5-8 Mb/s at 1080p), and each video is another pattern (hue) and pan.
+SAMPLING_METHODS = ["derenotes", "derenotes threads=1", "decord", "decord threads=1", "torchcodec",
+                    "torchcodec threads=1", "pyav AUTO", "pyav threads=1"]
+SAMPLING_TWO_PROCESSES = "derenotes threads=1, 2 processes"
+H264_SAMPLING = ["-c:v", "libx264", "-preset", "veryfast", "-bf", "3"]
+X265 = ["-c:v", "libx265", "-preset", "superfast", "-x265-params", "log-level=error", "-tag:v", "hvc1"]
+
+
+def panned(size, rate, seconds, number):
+    """A test pattern panning a few pixels a frame (direction and speed by `number`), with grain."""
+    width = int(size.split("x")[0])
+    pan = f"scroll=h={(number % 3 + 2) * 2 / width:.6f}:v={(number % 2 + 1) / width:.6f}"
+    return ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate},{pan},hue=H={number * 0.7:.1f},"
+            f"noise=alls=4:allf=t+u", "-frames:v", str(rate * seconds), "-pix_fmt", "yuv420p"]
+
+
+def sampling_clips():
+    clips = {}
+    for number in range(20):
+        size = "1920x1080" if number % 2 else "1280x720"
+        rate, seconds = (25, 30)[number // 2 % 2], 10 + number % 5
+        if number >= 16:
+            codec, gop, encoder = "hevc", "g60", X265 + ["-g", "60"]
+        elif number % 4 == 3:
+            codec, gop, encoder = "h264", "g250", H264_SAMPLING
+        else:
+            codec, gop, encoder = "h264", "g60", H264_SAMPLING + ["-g", "60"]
+        name = f"sampling{number:02d}_{codec}_{size.split('x')[1]}p{rate}_{seconds}s_{gop}.mp4"
+        clips[name] = (panned(size, rate, seconds, number) + encoder, False)
+    return clips
+
+
+SAMPLING_CLIPS = sampling_clips()
+SAMPLING_QUICK_CLIPS = {
+    "sampling_h264_240p_quick.mp4": (panned("320x240", 25, 2, 1) + H264_SAMPLING + ["-g", "25"], False),
+    "sampling_h264_240p30_quick.mp4": (panned("320x240", 30, 2, 2) + H264_SAMPLING, False),
+    "sampling_hevc_240p_quick.mp4": (panned("320x240", 25, 2, 3) + X265 + ["-g", "25"], False),
+}
+SAMPLING_MEMORY_CLIP = ("sampling01_h264_1080p25_11s_g60.mp4", "sampling_h264_240p_quick.mp4")
 # Clips of the targets, by role: (full name, quick name)
 ROLES = {
     "h264": ("h264_1080p.mp4", "h264_240p_quick.mp4"),

@@ -11,6 +11,7 @@ import sys
 
 from audio import audio_speed, audio_times, summarize_audio
 from measure import paired_ratio, seconds_of, summarize, summarize_middle_frame, summarize_random_access
+from report_sampling import sampling_report
 from plan import (AUDIO_DERENOTES, AUDIO_PYAV, AUDIO_RANGE_SECONDS, AUDIO_REFERENCE, AUDIO_TORCHCODEC, DECODE_METHODS,
                   FFMPEG_LIBS, MIDDLE_DERENOTES, MIDDLE_REFERENCE, RANDOM_FRAMES, RANDOM_REFERENCE, RANDOM_SEED,
                   REFERENCE_AUTO, REFERENCE_RGB24, ROLES)
@@ -208,9 +209,9 @@ def machine():
 
 
 def write_report(out_dir, command, rounds, targets, decoding, memory, threads, random_access, conversion, sources,
-                 audio, chart_name):
+                 audio, chart_name, sampling=None):
     """RESULTS.md: the targets, then each part measured (decoding and conversion are empty, memory,
-    threads, random_access and sources None, when that part did not run)."""
+    threads, random_access, sources and sampling None, when that part did not run)."""
     lines = [
         "# Decode benchmarks", "",
         f"Made by {command} on {datetime.date.today().isoformat()}. "
@@ -240,6 +241,8 @@ def write_report(out_dir, command, rounds, targets, decoding, memory, threads, r
         lines += sources_report(sources)
     if audio:
         lines += audio_report(audio)
+    if sampling:
+        lines += sampling_report(sampling)
     if memory and threads:
         lines += ["", "## Memory and threads", "", "```", json.dumps({"memory": memory, "threads": threads}, indent=2),
                   "```"]
