@@ -106,9 +106,9 @@ X265 = ["-c:v", "libx265", "-preset", "superfast", "-x265-params", "log-level=er
 
 
 def panned(size, rate, seconds, number):
-    """A test pattern panning a few pixels a frame (direction and speed by `number`), with grain."""
+    """A test pattern panning 8 to 16 pixels a frame sideways and 2 or 4 down (by `number`), with grain."""
     width = int(size.split("x")[0])
-    pan = f"scroll=h={(number % 3 + 2) * 2 / width:.6f}:v={(number % 2 + 1) / width:.6f}"
+    pan = f"scroll=h={(number % 3 + 2) * 4 / width:.6f}:v={(number % 2 + 1) * 2 / width:.6f}"
     return ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate},{pan},hue=H={number * 0.7:.1f},"
             f"noise=alls=4:allf=t+u", "-frames:v", str(rate * seconds), "-pix_fmt", "yuv420p"]
 

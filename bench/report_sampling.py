@@ -65,8 +65,8 @@ def sampling_targets(sampling):
                 f"{frames_text(sampling, theirs)}")
         targets.append((target, text, ratio >= floor if floor else ratio > 1))
     worker = sampling["memory"].get("derenotes threads=1", {})
-    target = (f"16. a worker (threads=1) sampling {NUM_CLIPS}x{FRAMES_PER_CLIP} frames at {SIZE}x{SIZE} from 1080p "
-              f"H.264: peak extra memory < {MEMORY_FLOOR:g}x the output")
+    target = (f"16. a worker (threads=1) sampling {NUM_CLIPS}x{FRAMES_PER_CLIP} frames at {SIZE}x{SIZE} from "
+              f"{sampling['memory_clip']}: peak extra memory < {MEMORY_FLOOR:g}x the output")
     if "calls" not in worker:
         targets.append((target, f"not measured: {worker.get('skip', 'no run')}", None))
     else:

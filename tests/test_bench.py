@@ -68,11 +68,26 @@ def test_quick_benchmark_runs_and_reports(tmp_path):
             memory = part["memory"][what]
             assert memory["result_mb"] > 0 and memory["first"]["peak_growth_mb"] >= 0
         assert part["memory"]["range"]["shape"] == [2, 480000]  # 10 s at 48 kHz
+    sampling = report["sampling"]
+    assert len(sampling["videos"]) == 3
+    for job in ("derenotes", "derenotes threads=1", "derenotes threads=1, 2 processes"):
+        runs = sampling["runs"][job]
+        assert runs and all(run["seconds"] > 0 and run["clips"] == 12 for run in runs)
+    checks = sampling["checks"]
+    # threads=1 gives derenotes' frames to the bit; every other library that imports gives arrays of the shape
+    # (clips, frames, 224, 224, 3) uint8, and its frame times are derenotes' (same indices).
+    assert checks["derenotes threads=1"]["matched"] and checks["derenotes threads=1"]["max_full_mad"] == 0
+    for check in checks.values():
+        assert check["shape_ok"] and check["clips"] == 12 and check["max_time_difference"] < 1e-3
+    worker = sampling["memory"]["derenotes threads=1"]
+    assert worker["shape"] == [4, 8, 224, 224, 3] and len(worker["calls"]) == 3
+    assert worker["decoder"]["reader_threads"] == 1 and worker["decoder"]["held_mb"] > 0
     assert [t["target"][:3] for t in report["targets"]] == ["1. ", "1. ", "1. ", "1. ", "2. ", "3. ", "3. ", "4. ",
                                                             "5. ", "5. ", "5. ", "5. ", "6. ", "6. ",
-                                                            "14.", "14.", "14."] + ["15."] * 9
+                                                            "14.", "14.", "14."] + ["15."] * 9 + ["16."] * 7
     results_md = (tmp_path / "RESULTS.md").read_text()
     assert "| target | measured | met |" in results_md
     assert "## Sources: " in results_md
     assert "## Audio: " in results_md
+    assert "## Clip sampling: " in results_md
     assert "Targets:" in result.stdout
