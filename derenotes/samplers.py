@@ -21,7 +21,7 @@ from derenotes.libs.image.video import VideoReader
 if TYPE_CHECKING:
     from derenotes.libs.image.video import _Source
 
-__all__ = ["Clips", "POLICIES", "clips_at_regular_indices", "clips_at_random_indices", "clips_at_regular_timestamps",
+__all__ = ["Clips", "POLICIES", "TIME_TOLERANCE", "clips_at_regular_indices", "clips_at_random_indices", "clips_at_regular_timestamps",
            "clips_at_random_timestamps", "frames_at_rate"]
 
 POLICIES = ("repeat_last", "wrap", "error")
@@ -210,17 +210,19 @@ def _time_range(reader: VideoReader, start: Optional[float], stop: Optional[floa
     first, _, end = _time_span(reader)
     name = _indexing.shown_name(reader.name)
     start = first if start is None else float(start)
-    if math.isnan(start) or (stop is not None and math.isnan(stop)):
-        raise ValueError(f"start must be a time in seconds, not nan (stop: {stop})")
+    stop = None if stop is None else float(stop)
+    for label, value in (("start", start), ("stop", stop)):
+        if value is not None and math.isnan(value):
+            raise ValueError(f"{label} must be a time in seconds, not nan")
     if start + TIME_TOLERANCE < first:
         raise ValueError(f"{name}: start {start} s is before its first frame, at {first:.6g} s")
     if start >= end:
         raise ValueError(f"{name}: start {start} s is not before its end, {end:.6g} s")
     if stop is None:
         return start, max(end - clip_seconds, start)
-    if not float(stop) > start:
+    if stop <= start:
         raise ValueError(f"{name}: no time to start a clip at in [{start}, {stop}) s")
-    return start, min(float(stop), end)
+    return start, min(stop, end)
 
 
 def _time_clips(reader: VideoReader, starts: np.ndarray, frames_per_clip: int, dt: float, policy: str,

@@ -17,7 +17,7 @@ from derenotes import samplers
 
 SAMPLE_NAMES = ["h264_bframes.mp4", "h264_opengop.mp4", "h264_vfr.mkv", "h264.ts", "h264_nocues.mkv"]
 SIZES = [(64, 48), (57, 33)]
-TOLERANCE = 1e-9  # docs/samplers.md: a time is looked up 1 ns later
+TOLERANCE = 1e-9  # docs/samplers.md: a time is looked up 1 ns later (samplers.TIME_TOLERANCE)
 
 
 @functools.cache
@@ -330,8 +330,10 @@ BAD_RANGES = [  # on h264.ts: 120 frames, from 1.48 s to 6.28 s
     (samplers.clips_at_random_timestamps, dict(start=1.0), r"h264\.ts.*before its first frame, at 1\.48 s"),
     (samplers.clips_at_random_timestamps, dict(start=math.nan), r"start must be a time in seconds, not nan"),
     (samplers.frames_at_rate, dict(fps=1, start=6.3), r"h264\.ts.*not before its end, 6\.28 s"),
-    (samplers.clips_at_regular_timestamps, dict(seconds_between_clip_starts=1, start=3, stop=2), r"\[3\.0, 2\)"),
-    (samplers.frames_at_rate, dict(fps=1, start=3, stop=3), r"\[3\.0, 3\)"),
+    (samplers.clips_at_random_timestamps, dict(stop=math.nan), r"stop must be a time in seconds, not nan"),
+    (samplers.clips_at_regular_timestamps, dict(seconds_between_clip_starts=1, start=3, stop=2),
+     r"h264\.ts.*\[3\.0, 2\.0\)"),
+    (samplers.frames_at_rate, dict(fps=1, start=3, stop=3), r"\[3\.0, 3\.0\)"),
 ]
 
 
