@@ -65,11 +65,6 @@ _BYTES_PER_PIXEL = {"rgb24": 3, "bgr24": 3, "rgba": 4, "bgra": 4, "argb": 4, "ab
                     "gbrpf32be": 12, "gbrapf32le": 16, "gbrapf32be": 16}
 _UNKNOWN_BYTES_PER_PIXEL = 16
 
-# What read tasks decode with unless reader_options say: Ray runs a task per CPU it reserves
-# (num_cpus=1 by default), so one decoding thread per task keeps a node's cores busy without
-# oversubscribing them.
-_DEFAULT_THREADS = 1
-
 
 class SampledClips(Protocol):
     """What a sampler returns (derenotes.samplers' functions do): `data` of shape (clips,
@@ -112,8 +107,8 @@ def read_videos(paths: Union[str, os.PathLike[str], Sequence[Union[str, os.PathL
         this many from the frame count its header gives (else its duration times its frame rate),
         the last range reading to the real end. None: one task per file, and nothing is opened
         before the read.
-    reader_options: VideoReader options (stream, threads, max_pixels, index, rotate, ...); threads
-        is 1 unless they say otherwise.
+    reader_options: VideoReader options (stream, threads, max_pixels, index, rotate, ...); by
+        default threads=None decodes with the CPUs Ray reserves for each task ($OMP_NUM_THREADS).
     read_datasource_args: ray.data.read_datasource's (concurrency, num_cpus, override_num_blocks,
         ray_remote_args, ...).
     """
@@ -186,7 +181,6 @@ class VideoDatasource(Datasource):
         clashing = sorted({"format", "width", "height"} & options.keys())
         if clashing:
             raise ValueError(f"read_videos: give {', '.join(clashing)} to read_videos itself, not in reader_options")
-        options.setdefault("threads", _DEFAULT_THREADS)
         self._options = _Options(selection=None if sampler is not None else _selection(frames), sampler=sampler,
                                  format=format, width=width, height=height,
                                  include_timestamps=bool(include_timestamps), include_paths=bool(include_paths),

@@ -363,7 +363,16 @@ def test_arguments_that_cannot_work_are_refused():
         derenotes.ray.VideoDatasource(PATHS, width=-1)
 
 
-def test_reader_options_reach_the_reader_and_threads_default_to_one(monkeypatch):
+def test_readers_in_ray_tasks_decode_with_the_cpus_each_task_reserves():
+    def threads_in_a_task():
+        with derenotes.VideoReader(PATHS[0]) as reader:  # threads=None, as read_videos' readers
+            return reader.threads
+
+    assert ray.get(ray.remote(num_cpus=1)(threads_in_a_task).remote()) == 1
+    assert ray.get(ray.remote(num_cpus=2)(threads_in_a_task).remote()) == 2
+
+
+def test_reader_options_reach_the_reader(monkeypatch):
     given = []
 
     def spy(source, **options):
@@ -371,12 +380,12 @@ def test_reader_options_reach_the_reader_and_threads_default_to_one(monkeypatch)
         return derenotes.VideoReader(source, **options)
 
     monkeypatch.setattr(derenotes.ray, "VideoReader", spy)
-    for reader_options, threads in [(None, 1), ({"threads": 3, "index": "decode"}, 3)]:
+    for reader_options, threads in [(None, None), ({"threads": 3, "index": "decode"}, 3)]:
         given.clear()
         datasource = derenotes.ray.VideoDatasource([PATHS[0]], frames=[0], reader_options=reader_options)
         for task in datasource.get_read_tasks(1):
             list(task())
-        assert given[-1]["threads"] == threads and given[-1].get("index") == (reader_options or {}).get("index")
+        assert given[-1].get("threads") == threads and given[-1].get("index") == (reader_options or {}).get("index")
 
 
 def test_the_columns_and_types_are_those_of_ray_data_read_videos():
