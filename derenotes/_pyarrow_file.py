@@ -10,6 +10,7 @@ from typing import Any
 # is a request, and FFmpeg asks for 256 KiB at a time (docs/ray.md, "Filesystems").
 READ_AHEAD_BYTES = 4 * 1024 * 1024
 
+
 class PyArrowFile:
     """A pyarrow file as VideoReader reads it: named by its path (which errors then name), and
     read ahead in blocks of READ_AHEAD_BYTES (FFmpeg reads 256 KiB at a time; a read of an S3
