@@ -220,3 +220,19 @@ def test_torch_dataloader_workers_decode_exactly(context, tmp_path):
     frames, threads = output[:len(scaled)], output[len(scaled):]
     assert frames.tobytes() == scaled
     assert set(threads) == {1}  # each worker decodes with one thread
+
+
+def test_the_dataloader_example_runs_and_repeats_its_draws():
+    pytest.importorskip("torch", reason="torch is not installed (pip install torch)")
+    import subprocess
+    import sys
+    example = SAMPLES.parent / "examples" / "train_dataloader.py"
+    runs = [subprocess.run([sys.executable, str(example), "--start-method", "fork"], capture_output=True, text=True,
+                           timeout=240, cwd=SAMPLES.parent, env={**os.environ, "PYTHONPATH": str(SAMPLES.parent)})
+            for _ in range(2)]
+    for run in runs:
+        assert run.returncode == 0, run.stderr
+    lines = runs[0].stdout.splitlines()
+    assert len(lines) == 4 and all("frames (3, 2, 8, 3, 112, 112) torch.float32" in line for line in lines)
+    assert runs[1].stdout == runs[0].stdout  # torch.manual_seed(0): the same clips again
+    assert len({line.split("first clip's frames")[1] for line in lines}) > 1  # but new draws each batch
