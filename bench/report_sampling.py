@@ -100,11 +100,14 @@ def sampling_report(sampling):
         f"The videos ({video_summary(videos)}; {sampling['bytes'] / 1e6:.0f} MB; bench/out/sampling*.mp4, made by "
         "bench/plan.py): from each, the clips' first frames evenly spaced from 0 to len - "
         f"{FRAMES_PER_CLIP}, {FRAMES_PER_CLIP} consecutive frames each, converted to {SIZE}x{SIZE} rgb24. Each run "
-        "is one process over all the videos (bench/run_sampling.py), timed from opening the first to the last "
-        "video's array: derenotes `get_frames(indices, \"rgb24\", width=, height=)` on a new reader per video "
-        "(what `derenotes.samplers.clips_at_regular_indices` does), decord `VideoReader(path, width=, height=)` + "
-        "`get_batch`, torchcodec `clips_at_regular_indices` on a `VideoDecoder` with its decoder transform "
-        "`Resize` (NHWC uint8 tensor), PyAV seek + decode + `to_ndarray(width=, height=, format=\"rgb24\")`. "
+        "is one process over all the videos (bench/run_sampling.py), timed from opening the first video to the "
+        "last one's array, closing each reader included: derenotes `samplers.clips_at_regular_indices(reader, "
+        "num_clips=, frames_per_clip=, format=\"rgb24\", width=, height=)` on a new reader per video (one "
+        "`get_frames` call); decord `VideoReader(path, width=, height=)` + `get_batch` (its own resize), made a "
+        "NumPy array; torchcodec `samplers.clips_at_regular_indices` on a `VideoDecoder` with its decoder "
+        "transform `Resize` (an NHWC uint8 tensor); PyAV seek + decode + one `VideoReformatter` a video (PyAV has "
+        "no index: frames found by pts on these constant-rate MP4s). All but torchcodec take derenotes' indices; "
+        "torchcodec's sampler picks the same (its frame times are compared). "
         "Threads: none given is FFmpeg's count (derenotes threads=None in a main process, decord num_threads=0, "
         "torchcodec num_ffmpeg_threads=0, PyAV thread_type AUTO); threads=1 is a data-loader worker's setting "
         "(and torchcodec's default). Speed vs derenotes: the method's time over derenotes' with the same "
@@ -129,8 +132,7 @@ def sampling_report(sampling):
               f"frames of these panning videos at every scale): a frame matches when its block difference to "
               f"derenotes' frame is at most {MATCH_LEVELS:g} levels and at most {MATCH_SHARE:g}x that to derenotes' "
               "frames before and after it; a clip when its frames do. Full-size mean absolute differences (levels) "
-              "and the frame times each method gives, against derenotes' `frame_times` at its indices, are given "
-              "too."]
+              "and the frame times each method gives, against the times of derenotes' clips, are given too."]
     for method, check in sampling["checks"].items():
         for differing in check["differing"][:8]:
             lines.append(f"\n{method}: differs on {differing}")

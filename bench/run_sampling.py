@@ -7,12 +7,13 @@ frame converted to SIZE x SIZE rgb24, as each library's users would get them:
     python bench/run_sampling.py METHOD [--save DIR] [--wait] VIDEO...
         {"videos": N, "clips": C, "seconds": S, "per_video": [s, ...], "start": T0, "end": T1}
 
-timed from opening the first video to the last video's array (closing a reader is not timed);
+timed from opening the first video to the last video's array, closing each reader included;
 start and end are CLOCK_MONOTONIC readings, comparable between processes (the two-process run).
 
 --save DIR: after the clock, each video's array is saved as DIR/NNN.npy, (clips, frames, SIZE, SIZE,
-3) uint8, and the frame times the method gives (or, for derenotes, the reader's frame_times at its
-indices) as DIR/NNN.times.npy, for bench/sampling.py to compare with derenotes'.
+3) uint8, and the frame times the method gives (derenotes: its clips' times; decord: its
+get_frame_timestamp; torchcodec: pts_seconds; PyAV: the frames' pts) as DIR/NNN.times.npy, for
+bench/sampling.py to compare with derenotes'.
 --wait: after importing, print "ready" and wait for a line on standard input before starting the
 clock, so that several processes start together.
 
@@ -30,7 +31,8 @@ NUM_CLIPS, FRAMES_PER_CLIP, SIZE = 4, 8, 224
 
 def clip_starts(count):
     """The clips' first frames: evenly spaced from 0 to count - FRAMES_PER_CLIP, both included, in
-    integers (floor of numpy.linspace without its rounding), as derenotes.samplers picks them."""
+    integers (floor of numpy.linspace without its rounding), as derenotes.samplers picks them; the
+    other methods take these (torchcodec's sampler picks its own: its frame times are compared)."""
     last = count - FRAMES_PER_CLIP
     return [i * last // (NUM_CLIPS - 1) for i in range(NUM_CLIPS)]
 
@@ -39,31 +41,24 @@ def flat_indices(count):
     return [start + k for start in clip_starts(count) for k in range(FRAMES_PER_CLIP)]
 
 
-def derenotes_sample(reader):
-    """The (clips, frames, SIZE, SIZE, 3) array of one open reader. Until derenotes.samplers is in
-    main, its equivalent: one get_frames call. With the sampler, this body becomes:
-        return samplers.clips_at_regular_indices(reader, num_clips=NUM_CLIPS, frames_per_clip=FRAMES_PER_CLIP,
-                                                 format="rgb24", width=SIZE, height=SIZE).data
-    """
-    frames = reader.get_frames(flat_indices(len(reader)), "rgb24", width=SIZE, height=SIZE)
-    return frames.reshape(NUM_CLIPS, FRAMES_PER_CLIP, SIZE, SIZE, 3)
-
-
 def derenotes_method(threads):
+    """derenotes' sampler on a reader of this thread count: one get_frames call for the frames of
+    flat_indices (before the sampler was there, the same: reader.get_frames(flat_indices(len(reader)),
+    "rgb24", width=SIZE, height=SIZE), reshaped); its clips' data is (clips, frames, SIZE, SIZE, 3)."""
     def run(path):
         import derenotes
+        from derenotes import samplers
 
-        reader = derenotes.VideoReader(path, threads=threads)
-        return derenotes_sample(reader), reader
+        with derenotes.VideoReader(path, threads=threads) as reader:
+            clips = samplers.clips_at_regular_indices(reader, num_clips=NUM_CLIPS, frames_per_clip=FRAMES_PER_CLIP,
+                                                      format="rgb24", width=SIZE, height=SIZE)
+        return clips.data, clips
 
     return run
 
 
-def derenotes_times(reader, array):
-    import numpy as np
-
-    times = reader.frame_times
-    return np.array([times[i] for i in flat_indices(len(reader))], np.float64).reshape(array.shape[:2])
+def derenotes_times(clips, array):
+    return clips.times  # each frame's frame.time
 
 
 def decord_method(threads):
@@ -181,7 +176,8 @@ METHODS = {
     "pyav threads=1": (pyav_method(1), lambda pts, array: pts),
 }
 
-REQUIRES = {"derenotes": ["numpy", "derenotes"], "pyav": ["numpy", "av"], "decord": ["numpy", "decord"],
+REQUIRES = {"derenotes": ["numpy", "derenotes", "derenotes.samplers"], "pyav": ["numpy", "av"],
+            "decord": ["numpy", "decord"],
             "torchcodec": ["numpy", "torch", "torchcodec.decoders", "torchcodec.samplers", "torchcodec.transforms"]}
 
 
