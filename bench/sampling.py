@@ -2,7 +2,8 @@
 FRAMES_PER_CLIP consecutive frames at regular indices, converted to SIZE x SIZE rgb24, by derenotes,
 decord, torchcodec and PyAV (bench/run_sampling.py, each run one process over all the videos); the
 frames each gives compared with derenotes'; derenotes with threads=1 in two processes, each on half
-of the videos, against one process on all of them; and the memory a worker takes while sampling
+of the videos (halves of equal work, by the seconds each video took in the first round), against one
+process on all of them; and the memory a worker takes while sampling
 (bench/sampling_memory.py). Used by bench/bench.py.
 
 One untimed round first, which reads the videos into the page cache and checks the outputs: every
@@ -39,13 +40,24 @@ def sampling_command(method, videos, save=None, wait=False):
         (["--wait"] if wait else []) + [str(video) for video in videos]
 
 
-def run_two_processes(videos):
-    """derenotes threads=1 in two processes at once, on every other video each, started together
+def halves(videos, seconds):
+    """The videos in two lists of about equal work, by the seconds each took (the longest first, each
+    to the list with less so far), each list in the videos' order."""
+    loads, parts = [0.0, 0.0], [[], []]
+    for number in sorted(range(len(videos)), key=lambda n: -seconds[n]):
+        lighter = loads.index(min(loads))
+        loads[lighter] += seconds[number]
+        parts[lighter].append(number)
+    return [[videos[n] for n in sorted(part)] for part in parts]
+
+
+def run_two_processes(parts):
+    """derenotes threads=1 in two processes at once, one on each list of videos, started together
     (each prints "ready" once imported and starts its clock on a line from here): the time from
     the first one's start to the last one's end."""
-    processes = [subprocess.Popen(sampling_command("derenotes threads=1", half, wait=True), stdin=subprocess.PIPE,
+    processes = [subprocess.Popen(sampling_command("derenotes threads=1", part, wait=True), stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-                 for half in (videos[0::2], videos[1::2])]
+                 for part in parts]
     ready = [process.stdout.readline().strip() == "ready" for process in processes]
     for process in processes:
         if all(ready):
@@ -61,9 +73,9 @@ def run_two_processes(videos):
             "process_seconds": [r["seconds"] for r in results]}
 
 
-def run_job(job, videos):
+def run_job(job, videos, parts):
     if job == SAMPLING_TWO_PROCESSES:
-        return run_two_processes(videos)
+        return run_two_processes(parts)
     return run_json(sampling_command(job, videos))
 
 
@@ -90,17 +102,19 @@ def compare(reference, array, reference_times, times):
 
 
 def check_outputs(videos):
-    """The untimed round: {method: summary of its frames against derenotes'} and {method: skip
-    reason}. Summary: matched and total clips (a clip matches when all its frames do), the largest
+    """The untimed round: {method: summary of its frames against derenotes'}, {method: skip
+    reason} and the seconds derenotes threads=1 took on each video. Summary: matched and total clips (a clip matches when all its frames do), the largest
     full-size and block differences to derenotes' frames, the smallest block difference to a
     neighbouring frame, the largest frame-time difference, and the clips that differ."""
-    checks, skipped = {}, {}
+    checks, skipped, seconds = {}, {}, None
     with tempfile.TemporaryDirectory(prefix="sampling-check-") as directory:
         saved = pathlib.Path(directory)
         for method in SAMPLING_METHODS:
             outcome = run_json(sampling_command(method, videos, saved / method))
             if "skip" in outcome:
                 skipped[method] = outcome["skip"]
+            elif method == "derenotes threads=1":
+                seconds = outcome["per_video"]
         if REFERENCE in skipped:
             raise RuntimeError(f"derenotes' sampling {skipped[REFERENCE]}")
         for method in SAMPLING_METHODS:
@@ -130,15 +144,21 @@ def check_outputs(videos):
                         "block_mad": [round(float(v), 2) for v in same[clip]],
                         "neighbour_block_mad": [round(float(v), 2) for v in neighbour[clip]]})
             summary["matched"] = summary["shape_ok"] and summary["matched_clips"] == summary["clips"]
+            plain = method.split(",")[0]  # a variant ("pyav AUTO, non-ref skipped") and the method it varies
+            if plain != method and plain not in skipped:
+                summary["identical_to_" + plain] = all(
+                    np.array_equal(np.load(saved / method / f"{n:03d}.npy"), np.load(saved / plain / f"{n:03d}.npy"))
+                    for n in range(len(videos)))
             checks[method] = summary
-    return checks, skipped
+    return checks, skipped, seconds
 
 
 def measure_sampling(videos, rounds, memory_clip):
     """{"videos", "bytes", "checks", "runs": {job: [what each timed run printed]}, "skipped",
     "memory"} for these video paths."""
     print(f"  sampling: checking the frames of {len(SAMPLING_METHODS)} methods", flush=True)
-    checks, skipped = check_outputs(videos)
+    checks, skipped, seconds = check_outputs(videos)
+    parts = halves(videos, seconds)
     jobs = [method for method in SAMPLING_METHODS if method not in skipped] + [SAMPLING_TWO_PROCESSES]
     runs = {job: [] for job in jobs}
     for round_number in range(rounds):
@@ -146,7 +166,7 @@ def measure_sampling(videos, rounds, memory_clip):
         for job in jobs[shift:] + jobs[:shift]:
             if job in skipped:
                 continue
-            outcome = run_job(job, videos)
+            outcome = run_job(job, videos, parts)
             if "skip" in outcome:
                 skipped[job] = outcome["skip"]
             else:
@@ -164,5 +184,5 @@ def measure_sampling(videos, rounds, memory_clip):
     for method in ("derenotes threads=1", "derenotes"):
         memory[method]["decoder"] = python_experiment("sampling_memory.py", memory_clip, method, "decoder")
     return {"videos": [video.name for video in videos], "bytes": sum(video.stat().st_size for video in videos),
-            "checks": checks, "runs": {job: r for job, r in runs.items() if r}, "skipped": skipped,
+            "two_processes": [[video.name for video in part] for part in parts], "checks": checks, "runs": {job: r for job, r in runs.items() if r}, "skipped": skipped,
             "memory_clip": memory_clip.name, "memory": memory}
