@@ -117,7 +117,7 @@ def sampling_report(sampling):
     for method, values in runs.items():
         if method == SAMPLING_TWO_PROCESSES:
             continue
-        ours = "derenotes threads=1" if method.endswith("threads=1") else "derenotes"
+        ours = "derenotes threads=1" if "threads=1" in method else "derenotes"
         median = statistics.median(values_of(values))
         ratio = paired = ""
         if seconds(sampling, ours) and not method.startswith("derenotes"):
@@ -135,7 +135,14 @@ def sampling_report(sampling):
               "and the frame times each method gives, against the times of derenotes' clips, are given too."]
     for method, check in sampling["checks"].items():
         for differing in check["differing"][:8]:
-            lines.append(f"\n{method}: differs on {differing}")
+            if "clip" not in differing:
+                lines.append(f"\n{method}: {differing['video']} gave shape {differing['shape']}, {differing['dtype']}")
+                continue
+            lines.append(f"\n{method}: {differing['video']}, clip {differing['clip']}: {differing['frames_differing']} "
+                         f"of its {len(differing['block_mad'])} frames differ (block differences to derenotes' frames "
+                         f"{min(differing['block_mad']):.1f} to {max(differing['block_mad']):.1f}, to their "
+                         f"neighbours {min(differing['neighbour_block_mad']):.1f} to "
+                         f"{max(differing['neighbour_block_mad']):.1f})")
         if len(check["differing"]) > 8:
             lines.append(f"\n{method}: and {len(check['differing']) - 8} more clips")
     skipping = [(method, method.split(",")[0]) for method in runs if method.endswith("non-ref skipped")]
