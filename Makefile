@@ -74,7 +74,7 @@ pytest: build
 # Decoding, random-access and audio benchmarks against C++ programs over FFmpeg, PyAV, OpenCV, decord
 # and torchcodec (where they install and import): writes bench/RESULTS.md and bench/results.png. Takes
 # about a quarter of an hour (random access about two minutes of it), most of it the first time, and
-# the audio part about eight minutes more.
+# the audio part about eight minutes more, the clip-sampling part about 25 (and 7 to make its videos).
 bench: build
 	$(PY) -m pip install -q -r bench/requirements.txt || echo "some benchmark libraries did not install; their methods are skipped"
 	$(PY) -m pip install -q -r bench/requirements-torch.txt || echo "torch or torchcodec did not install; the torchcodec methods are skipped"
