@@ -32,6 +32,40 @@ def test_every_frame_by_index_in_random_order_equals_sequential_decoding(clip_st
             assert (frame.time, frame.key_frame, hashlib.sha1(frame_bytes(frame)).hexdigest()) == expected[i], i
 
 
+@pytest.mark.parametrize("clip_stream", CLIP_STREAMS, ids=clip_id)
+def test_sparse_batches_equal_sequential_decoding(clip_stream):
+    # get_frames lets the decoder drop the unreferenced frames it was not asked for (H.264, HEVC):
+    # the frames asked for, and their numbers, must not change, however sparse the batch.
+    name, stream = clip_stream
+    expected = sequential(SAMPLES / name, stream)
+    count = len(expected)
+    draws = random.Random(name)
+    for asked in (list(range(1, count, 5)), draws.sample(range(count), max(1, count // 8))):
+        with derenotes.VideoReader(SAMPLES / name, stream=stream) as reader:
+            frames = reader.get_frames(asked)
+            assert [frame.index for frame in frames] == asked
+            got = [(frame.time, frame.key_frame, hashlib.sha1(frame_bytes(frame)).hexdigest()) for frame in frames]
+            assert got == [expected[i] for i in asked]
+
+
+@pytest.mark.parametrize("name", ["h264_bframes.mp4", "h264_opengop.mp4", "hevc_opengop.mp4", "h264.ts",
+                                  "h264_nocues.mkv", "h264_damaged.mp4"])
+def test_sparse_batches_decode_fewer_frames_and_stay_exact(name):
+    expected = sequential(SAMPLES / name)
+    asked = list(range(2, len(expected), 10))
+    with derenotes.VideoReader(SAMPLES / name, threads=1) as reader:
+        got = [hashlib.sha1(frame_bytes(frame)).hexdigest() for frame in reader.get_frames(asked)]
+        assert got == [expected[i][2] for i in asked]
+        done = reader._random_access_statistics()
+        assert done["skipped"] > 0
+        # Nothing decoded again from the beginning, but to number the damaged clip's frames.
+        assert done["passes"] == (name == "h264_damaged.mp4")
+        # One frame at a time, with no batch to plan for, none is dropped.
+        before = reader._random_access_statistics()["skipped"]
+        assert [hashlib.sha1(frame_bytes(reader[i])).hexdigest() for i in (7, 3)] == [expected[7][2], expected[3][2]]
+        assert reader._random_access_statistics()["skipped"] == before
+
+
 @pytest.mark.parametrize("name", ["h264_opengop.mp4", "hevc_opengop.mp4", "h264.ts", "h264_nocues.mkv"])
 def test_batches_and_slices_give_the_frames_asked_in_the_order_asked(name):
     expected = sequential(SAMPLES / name)

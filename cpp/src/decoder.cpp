@@ -161,7 +161,10 @@ void Decoder::feed() {
             return;
         }
         last_fed_ = describe_packet(packet_.get());
-        const bool accepted = codec_->send(packet_.get());
+        const AVPacket& packet = *packet_;
+        const bool skippable = unwanted_ && packet.pts != AV_NOPTS_VALUE &&
+                               !(packet.flags & (AV_PKT_FLAG_KEY | AV_PKT_FLAG_CORRUPT)) && unwanted_(packet.pts);
+        const bool accepted = codec_->send(packet_.get(), skippable);
         av_packet_unref(packet_.get());
         if (accepted) return;
     }

@@ -141,8 +141,36 @@ void RandomAccess::check(Decoding decoding) {
     }
 }
 
+void RandomAccess::plan(std::vector<std::int64_t> numbers) {
+    std::sort(numbers.begin(), numbers.end());
+    numbers.erase(std::unique(numbers.begin(), numbers.end()), numbers.end());
+    plan_ = std::move(numbers);
+}
+
+bool RandomAccess::may_skip(std::int64_t number) const {
+    if (number < 0 || number >= index_->size() || std::binary_search(plan_.begin(), plan_.end(), number)) return false;
+    const FrameEntry& entry = index_->frame(number);
+    if (entry.packet < 0 || entry.identity == kNoTimestamp) return false;
+    const PacketInfo& packet = index_->packets()[entry.packet];
+    return packet.pts == entry.identity && !packet.key && !packet.corrupt && !packet.discard;
+}
+
+bool RandomAccess::drops_unreferenced() const {
+    // Only after a seek, where frames are recognised by their identity rather than counted, and
+    // only with codecs whose packets each hold one picture that says whether others refer to it.
+    const std::string& codec = decoder_->info().codec;
+    return !plan_.empty() && position_.from >= 0 && (codec == "h264" || codec == "hevc");
+}
+
+bool RandomAccess::dropped_before(std::int64_t got) const {
+    for (std::int64_t number = position_.next; number < got; ++number)
+        if (index_->frame(number).start >= position_.from && !may_skip(number)) return false;
+    return true;
+}
+
 std::unique_ptr<Frame> RandomAccess::frame(std::int64_t number) {
     index();
+    if (!std::binary_search(plan_.begin(), plan_.end(), number)) plan_.clear();
     try {
         return find(number);
     } catch (const Error& error) {
@@ -168,6 +196,10 @@ std::unique_ptr<Frame> RandomAccess::find(std::int64_t number) {
         const bool decoded = attempt([&] {
             if (!seek_to(start)) return false;
             outcome = decode();
+            if (outcome == Outcome::Unsure) {
+                if (!seek_to(start)) return false;
+                outcome = decode();  // without dropping frames now
+            }
             return true;
         });
         if (decoded && outcome == Outcome::Found) {
@@ -177,7 +209,7 @@ std::unique_ptr<Frame> RandomAccess::find(std::int64_t number) {
         }
         // Decoding from two key packets both ran out of frames before the same one: the stream
         // ends there (a file cut short; only damaged packets follow). Iteration ends there too.
-        if (decoded && outcome == Outcome::Ended) {
+        if (decoded && outcome == Outcome::Ended && position_.next <= number) {
             if (ended_before && *ended_before == position_.next) {
                 log::message(AV_LOG_WARNING, name() + ": the stream ends after frame " +
                                                  std::to_string(*ended_before - 1) + ", not with the " +
@@ -217,6 +249,12 @@ bool RandomAccess::attempt(Step step) {
 
 RandomAccess::Outcome RandomAccess::decode_to(std::int64_t number, std::unique_ptr<Frame>& found) {
     const FrameIndex& frames = *index_;
+    const bool dropping = drops_unreferenced();
+    if (dropping)
+        decoder().skip_unreferenced([this](std::int64_t pts) { return may_skip(index_->number_of(pts)); });
+    else
+        decoder().skip_unreferenced(nullptr);
+    const std::int64_t errors_before = decoder().decode_errors();
     for (;;) {
         decoder().check_interrupt();  // decoding on may take many frames: Ctrl-C between them
         std::unique_ptr<Frame> frame = decoder().next();
@@ -229,6 +267,17 @@ RandomAccess::Outcome RandomAccess::decode_to(std::int64_t number, std::unique_p
             got = frames.number_of(identity_of(*frame));
             // Decodable only from further back (a leading picture of an open GOP): may come out or not.
             if (got >= 0 && frames.frame(got).start < position_.from) continue;
+        }
+        if (dropping && got > position_.next && got < frames.size() && dropped_before(got)) {
+            // A damaged packet may make no frame at all, which only a decoder that dropped none
+            // shows (a frame number to learn), unless the index was learned by decoding.
+            if (decoder_->decode_errors() != errors_before && !frames.learned()) {
+                plan_.clear();
+                position_.valid = false;
+                return Outcome::Unsure;
+            }
+            statistics_.skipped += got - position_.next;
+            position_.next = got;
         }
         if (got != position_.next || got >= frames.size() || !as_expected(*frame, got)) {
             position_.valid = false;

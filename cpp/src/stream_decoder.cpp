@@ -68,8 +68,10 @@ void StreamDecoder::count_damage() {
     damaged_since_last_frame_ = true;
 }
 
-bool StreamDecoder::send(const AVPacket* packet) {
+bool StreamDecoder::send(const AVPacket* packet, bool skip_if_unreferenced) {
     if (packet->flags & AV_PKT_FLAG_CORRUPT) remember_corrupt_packet(packet);
+    // Read per packet: frame threads copy it from this context with each packet they are given.
+    context_->skip_frame = skip_if_unreferenced ? AVDISCARD_NONREF : AVDISCARD_DEFAULT;
     const int sent = avcodec_send_packet(context_.get(), packet);
     if (sent >= 0) return true;
     // We only feed after the decoder asked for input, so EAGAIN cannot happen; anything else

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -83,6 +84,10 @@ public:
     std::optional<PacketInfo> seek(std::int64_t time);
     // The last packet sent to the decoder since the last seek (nothing right after one).
     const std::optional<PacketInfo>& last_fed() const { return last_fed_; }
+    // Random access: packets whose pts `unwanted` says yes to (key and damaged ones aside) are
+    // sent with leave to drop their picture when no other refers to it: no frame comes of them
+    // then. Null: every packet makes its frames.
+    void skip_unreferenced(std::function<bool(std::int64_t pts)> unwanted) { unwanted_ = std::move(unwanted); }
     // Gives the packet seek() returned this palette (AV_PKT_DATA_PALETTE) unless it has its own.
     void attach_palette(const std::vector<std::uint8_t>& palette);
     // Throws an Interrupted error when the interrupt check says stop (asked at most every few
@@ -110,6 +115,7 @@ private:
     bool input_ended_ = false;     // the codec was sent the end of input (or must seek first)
     bool packet_pending_ = false;  // packet_ holds a packet read by seek(), not yet sent
     std::optional<PacketInfo> last_fed_;
+    std::function<bool(std::int64_t pts)> unwanted_;  // see skip_unreferenced()
     std::optional<Error> demux_error_;  // raised once the frames before it are out
     std::int64_t frames_out_ = 0;
     std::shared_ptr<const std::vector<PlaneLayout>> layout_;

@@ -46,6 +46,11 @@ public:
     // Frame `number` (0 <= number < size()); an Error of kind OutOfRange when decoding shows
     // that the stream has fewer frames than the index said.
     std::unique_ptr<Frame> frame(std::int64_t number);
+    // The frames the next calls of frame() ask for (any order; empty: none in particular). On the
+    // way to one of them, the decoder may drop the pictures of frames outside the plan that no
+    // other picture refers to (H.264's and HEVC's non-reference pictures): they are never shown,
+    // and decoding the rest is faster. Asking for a frame outside the plan ends it.
+    void plan(std::vector<std::int64_t> numbers);
     // Changes whenever the index does (learned or cut short): numbers and times read before may be stale.
     std::int64_t index_version() const { return index_version_; }
 
@@ -53,12 +58,15 @@ public:
         std::int64_t seeks = 0;
         std::int64_t earlier_keys = 0;  // frames looked for again from the key packet before
         std::int64_t passes = 0;        // passes from the beginning
+        std::int64_t skipped = 0;       // frames outside the plan the decoder dropped
     };
     const Statistics& statistics() const { return statistics_; }
 
 private:
     // What decoding on from the position gave.
-    enum class Outcome { Found, Disagreed, Ended };
+    // Unsure: the decoder dropped frames (see plan()) where it also met damaged data, so their
+    // absence proves nothing; the plan is ended, and decoding there again tells.
+    enum class Outcome { Found, Disagreed, Ended, Unsure };
     // Where the decoder is and what it must give next.
     struct Position {
         bool valid = false;
@@ -76,6 +84,13 @@ private:
     // Whether the decoder made the frame on its own, as a key frame must be (decoders that do not
     // say, leaving the picture type unknown, confirm no key frame of a codec that is not intra-only).
     bool intra_picture(const Frame& frame) const;
+    // Whether decoding may drop frame `number` when unreferenced: outside the plan, and the only
+    // frame of a packet that is neither key nor damaged (see plan()).
+    bool may_skip(std::int64_t number) const;
+    // Whether the frames the decoder gave none for, from position_.next up to `got`, are ones it
+    // was let drop (then it did), or ones it may give or not (see Position).
+    bool dropped_before(std::int64_t got) const;
+    bool drops_unreferenced() const;  // whether decode_to() lets the decoder drop frames
     // Positions the decoder at key packet `start`; false when the demuxer cannot seek there or
     // lands elsewhere than the index says (another packet, other timestamps).
     bool seek_to(std::int64_t start);
@@ -111,6 +126,7 @@ private:
     std::vector<std::pair<std::int64_t, std::vector<std::uint8_t>>> palettes_;  // see PacketList
     std::int64_t index_version_ = 0;
     Position position_;
+    std::vector<std::int64_t> plan_;  // sorted; see plan()
     std::set<std::int64_t> bad_starts_;  // key packets decoding from which disagreed with the index
     int failed_seeks_in_a_row_ = 0;      // seeking is given up after a few, for files it fails on
     bool seeking_ = true;

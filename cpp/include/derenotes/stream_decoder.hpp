@@ -31,8 +31,9 @@ public:
 
     // Hands the packet to the codec; false when the codec rejected it as damaged (counted in
     // decode_errors(); decoding goes on with the next packet). Call only when receive() said
-    // NeedsInput.
-    bool send(const AVPacket* packet);
+    // NeedsInput. skip_if_unreferenced: the codec may drop the packet's picture, making no frame of
+    // it, when no other picture refers to it (AVDISCARD_NONREF, for this packet alone).
+    bool send(const AVPacket* packet, bool skip_if_unreferenced = false);
     // The end of the input: the codec then gives out the frames it holds back.
     void send_end();
 

@@ -180,6 +180,14 @@ cdef class VideoReader(_StreamReader):
             _leave(&self._holder)
         return _wrap_frame(move(frame), self._time_base, self._time_base_seconds, self._conversion)
 
+    def _random_access_statistics(self):
+        """What random access did so far (for tests and benchmarks): seeks, earlier_keys,
+        passes (decodes from the beginning), skipped (frames the decoder dropped, see get_frames)."""
+        self._index()
+        cdef const RandomAccessStatistics* done = &self._random.get().statistics()
+        return {"seeks": done.seeks, "earlier_keys": done.earlier_keys, "passes": done.passes,
+                "skipped": done.skipped}
+
     def __len__(self):
         """The number of frames iterating the reader gives, from the frame index."""
         return self._index().size()
@@ -205,6 +213,23 @@ cdef class VideoReader(_StreamReader):
         _indexing.check_size(width, height)
         cdef int64_t count = self._index().size()
         numbers = [_indexing.frame_number(index, count, self.name) for index in indices]
+        self._plan(numbers)  # on the way, the decoder may drop unreferenced frames not asked for
+        try:
+            return self._decode_frames(numbers, format, width, height)
+        finally:
+            if not self._closed and not self._holder:  # (else a stale plan: harmless, see plan())
+                self._plan(())
+
+    cdef int _plan(self, numbers) except -1:
+        cdef vector[int64_t] wanted = numbers
+        self._claim()
+        try:
+            self._random.get().plan(move(wanted))
+        finally:
+            _leave(&self._holder)
+        return 0
+
+    def _decode_frames(self, numbers, format, width, height):
         if format is None:
             frames = {number: self._frame_number(number) for number in sorted(set(numbers))}
             return [frames[number] for number in numbers]

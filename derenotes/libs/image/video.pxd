@@ -219,11 +219,19 @@ cdef extern from "derenotes/random_access.hpp" namespace "derenotes" nogil:
         Packets
         Decoding
 
+    cdef cppclass RandomAccessStatistics "derenotes::RandomAccess::Statistics":
+        int64_t seeks
+        int64_t earlier_keys
+        int64_t passes
+        int64_t skipped
+
     cdef cppclass RandomAccess:
         RandomAccess(shared_ptr[const Source] source, DecoderOptions options, unique_ptr[Decoder] unused,
                      IndexSource source) except +raise_error
         const FrameIndex& index() except +raise_error
         unique_ptr[Frame] frame(int64_t number) except +raise_error
+        void plan(vector[int64_t] numbers)
+        const RandomAccessStatistics& statistics()
         int64_t index_version()
 
 cdef extern from "derenotes/converter.hpp" namespace "derenotes" nogil:
