@@ -69,6 +69,19 @@ def break_packet_31(data, path):
     return data
 
 
+def break_a_reference_b_frame(data, path):
+    """Breaks the NAL length of a B-frame that other B-frames refer to (b-pyramid), mid-GOP."""
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                          "frame=pict_type,pkt_pos", "-of", "json", str(path)], check=True, capture_output=True).stdout
+    b_frames = sorted(int(f["pkt_pos"]) for f in json.loads(out)["frames"] if f["pict_type"] == "B")
+    middle = packets(path)[20]["pos"]
+    for pos in b_frames:
+        if pos > middle and (data[pos + 4] >> 5) & 3:  # the slice's nal_ref_idc: a reference
+            data[pos:pos + 4] = b"\xff\xff\xff\xff"
+            return data
+    raise ValueError(f"{path}: no reference B-frame after packet 20")
+
+
 def junk_in_audio_packet_22(data, path):
     pos = packets(path, "a:0")[22]["pos"] + 7  # after its ADTS header (7 bytes: no CRC)
     data[pos:pos + 32] = junk(32)

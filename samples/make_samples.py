@@ -403,6 +403,13 @@ REGRESSIONS = {
         lavfi("64x48", 25, 60) + ["-c:v", "libx264", "-bf", "2", "-x264-params", "keyint=60:scenecut=0:b-pyramid=none",
                                   "-pix_fmt", "yuv420p", "-movflags", "+faststart"], "break_packet_31",
         codec="h264", pix_fmt="yuv420p", width=64, height=48, frames=59),
+    # B-pyramid with a broken reference B-frame: the B-frames around it are concealed, from the
+    # pictures decoded last (which get_frames' dropping of unreferenced frames must not change).
+    "h264_damaged_pyramid.mp4": regression(
+        lavfi("64x48", 25, 60) + ["-c:v", "libx264", "-bf", "3", "-x264-params",
+                                  "keyint=60:scenecut=0:b-pyramid=normal:b-adapt=0", "-pix_fmt", "yuv420p",
+                                  "-movflags", "+faststart"], "break_a_reference_b_frame",
+        codec="h264", pix_fmt="yuv420p", width=64, height=48, frames=59),
     # Cut in the middle of its last packet: the demuxer flags it damaged, and it decodes to nothing.
     "h264_truncated.mp4": regression(
         lavfi("64x48", 25, 60) + ["-c:v", "libx264", "-bf", "2", "-x264-params", "keyint=60:scenecut=0:b-pyramid=none",

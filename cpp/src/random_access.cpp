@@ -262,6 +262,14 @@ RandomAccess::Outcome RandomAccess::decode_to(std::int64_t number, std::unique_p
             position_.valid = false;  // the decoder was flushed: it must seek again
             return Outcome::Ended;
         }
+        // Damage on the way: a damaged packet may make no frame at all, which only a decoder
+        // that dropped none shows, and the decoder conceals damage with the pictures it decoded
+        // last, which dropping changes. Decoded again without dropping, the frames are iteration's.
+        if (dropping && (decoder_->decode_errors() != errors_before || frame->corrupt())) {
+            plan_.clear();
+            position_.valid = false;
+            return Outcome::Unsure;
+        }
         std::int64_t got = position_.next;  // from the beginning, frames are counted as iteration counts them
         if (position_.from >= 0) {
             got = frames.number_of(identity_of(*frame));
@@ -269,13 +277,6 @@ RandomAccess::Outcome RandomAccess::decode_to(std::int64_t number, std::unique_p
             if (got >= 0 && frames.frame(got).start < position_.from) continue;
         }
         if (dropping && got > position_.next && got < frames.size() && dropped_before(got)) {
-            // A damaged packet may make no frame at all, which only a decoder that dropped none
-            // shows (a frame number to learn), unless the index was learned by decoding.
-            if (decoder_->decode_errors() != errors_before && !frames.learned()) {
-                plan_.clear();
-                position_.valid = false;
-                return Outcome::Unsure;
-            }
             statistics_.skipped += got - position_.next;
             position_.next = got;
         }

@@ -64,8 +64,9 @@ public:
 
 private:
     // What decoding on from the position gave.
-    // Unsure: the decoder dropped frames (see plan()) where it also met damaged data, so their
-    // absence proves nothing; the plan is ended, and decoding there again tells.
+    // Unsure: the decoder dropped frames (see plan()) where it also met damaged data, which
+    // makes their absence and the frames after them uncertain; the plan is ended, and decoding
+    // there again tells.
     enum class Outcome { Found, Disagreed, Ended, Unsure };
     // Where the decoder is and what it must give next.
     struct Position {
