@@ -83,7 +83,12 @@ bool StreamDecoder::send(const AVPacket* packet, bool skip_if_unreferenced) {
 
 void StreamDecoder::send_end() {
     const int sent = avcodec_send_packet(context_.get(), nullptr);
-    if (sent < 0) throw failure(sent, "cannot flush the decoder");
+    if (sent >= 0) return;
+    // The codec takes the end of input, then decodes what it holds: an error now is a frame
+    // thread's on one of the last packets (with some thread counts it comes here rather than
+    // from receive()). Draining goes on, as after a rejected packet.
+    if (sent == AVERROR(ENOMEM)) throw Error(sent, name_, "cannot decode");
+    count_damage();
 }
 
 StreamDecoder::Output StreamDecoder::receive() {
