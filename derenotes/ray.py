@@ -105,7 +105,7 @@ def read_videos(paths: Union[str, os.PathLike[str], Sequence[Union[str, os.PathL
         the last range reading to the real end. None: one task per file, and nothing is opened
         before the read.
     reader_options: VideoReader options (stream, threads, max_pixels, index, rotate, ...); by
-        default threads=None decodes with the CPUs Ray reserves for each task ($OMP_NUM_THREADS).
+        default a task decodes with twice as many threads as the CPUs Ray reserves for it.
     read_datasource_args: ray.data.read_datasource's (concurrency, num_cpus, override_num_blocks,
         ray_remote_args, ...).
     """
@@ -360,6 +360,13 @@ def _frame_bytes(reader: VideoReader, options: _Options) -> Optional[int]:
 # ---------------------------------------------------------------------------------------------
 # Reading: in the read tasks.
 
+def _task_threads() -> int:
+    """A read task's decoding threads: twice the CPUs Ray reserves for the task (it sets
+    $OMP_NUM_THREADS to them), so that the decoder keeps them busy while Ray's own work on the
+    same cores (the object store, splitting blocks, the consumer) leaves gaps; docs/ray.md."""
+    return 2 * max(1, _indexing.decoding_threads(None))
+
+
 @contextlib.contextmanager
 def _open_reader(file: _File, options: dict[str, Any]) -> Iterator[VideoReader]:
     if file.filesystem is None:
@@ -373,7 +380,7 @@ def _open_reader(file: _File, options: dict[str, Any]) -> Iterator[VideoReader]:
 
 def _read_range(options: _Options, part: _Range) -> Iterator[Block]:
     """One read task: its range of one file's frames as blocks of at most the target size."""
-    with _open_reader(part.file, options.reader_options) as reader:
+    with _open_reader(part.file, {"threads": _task_threads(), **options.reader_options}) as reader:
         if options.sampler is not None:
             yield from _sampled_blocks(reader, options, part.file)
             return

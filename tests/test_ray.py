@@ -370,6 +370,9 @@ def test_readers_in_ray_tasks_decode_with_the_cpus_each_task_reserves():
 
     assert ray.get(ray.remote(num_cpus=1)(threads_in_a_task).remote()) == 1
     assert ray.get(ray.remote(num_cpus=2)(threads_in_a_task).remote()) == 2
+    # read_videos' tasks take twice that (docs/ray.md, Threads).
+    assert ray.get(ray.remote(num_cpus=1)(derenotes.ray._task_threads).remote()) == 2
+    assert ray.get(ray.remote(num_cpus=2)(derenotes.ray._task_threads).remote()) == 4
 
 
 def test_reader_options_reach_the_reader(monkeypatch):
@@ -380,7 +383,8 @@ def test_reader_options_reach_the_reader(monkeypatch):
         return derenotes.VideoReader(source, **options)
 
     monkeypatch.setattr(derenotes.ray, "VideoReader", spy)
-    for reader_options, threads in [(None, None), ({"threads": 3, "index": "decode"}, 3)]:
+    for reader_options, threads in [(None, derenotes.ray._task_threads()), ({"threads": 3, "index": "decode"}, 3),
+                                    ({"threads": None}, None)]:
         given.clear()
         datasource = derenotes.ray.VideoDatasource([PATHS[0]], frames=[0], reader_options=reader_options)
         for task in datasource.get_read_tasks(1):
