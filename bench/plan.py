@@ -100,7 +100,7 @@ AUDIO_ROLES = {"AAC": ("aac_48k_stereo_600s.m4a", "aac_48k_stereo_20s_quick.m4a"
 # camera's (5-8 Mb/s at 1080p), and each video is another pattern (hue) and pan.
 SAMPLING_METHODS = ["derenotes", "derenotes threads=1", "decord", "decord threads=1", "torchcodec",
                     "torchcodec threads=1", "pyav AUTO", "pyav threads=1",
-                    # PyAV skipping the non-reference frames it is not asked for: what that would bring derenotes
+                    # PyAV skipping the non-reference frames it is not asked for, as derenotes' get_frames does
                     "pyav AUTO, non-ref skipped", "pyav threads=1, non-ref skipped"]
 SAMPLING_TWO_PROCESSES = "derenotes threads=1, 2 processes"
 H264_SAMPLING = ["-c:v", "libx264", "-preset", "veryfast", "-bf", "3"]

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Ray Data: frames per second of derenotes.ray.read_videos against ray.data.read_videos (decord)
 on the same files, the same local cluster (ray.init(num_cpus=2)) and the same output (every frame
-at 224x224 rgb24), and derenotes' scaling from one CPU (concurrency=1: one read task at a time)
-to two. Rounds are interleaved; each round consumes every row through iter_batches, as a
+at 224x224 rgb24), and derenotes' scaling from one CPU (concurrency=1: one read task at a time,
+decoding with one thread) to two. Rounds are interleaved; each round consumes every row through iter_batches, as a
 training loop would.
 
     python bench/ray_read.py [--rounds 5] [--quick] [--json OUT]
@@ -39,8 +39,10 @@ def dataset(method, paths):
     import derenotes.ray
     if method == THEIRS:
         return ray.data.read_videos(paths, resize=(SIZE, SIZE), include_paths=True)
-    concurrency = 1 if method == OURS_ONE_CPU else None
-    return derenotes.ray.read_videos(paths, width=SIZE, height=SIZE, include_paths=True, concurrency=concurrency)
+    if method == OURS_ONE_CPU:  # one read task at a time, decoding with one thread
+        return derenotes.ray.read_videos(paths, width=SIZE, height=SIZE, include_paths=True, concurrency=1,
+                                         reader_options={"threads": 1})
+    return derenotes.ray.read_videos(paths, width=SIZE, height=SIZE, include_paths=True)
 
 
 def consume(method, paths):

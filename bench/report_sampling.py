@@ -150,7 +150,7 @@ def sampling_report(sampling):
         lines += ["", "The `non-ref skipped` rows are PyAV with its decoder told to skip every non-reference frame "
                   "but the ones asked for (`skip_frame` NONREF, set per packet): no other frame needs them, so "
                   "the frames are the same, with fewer decoded on the way from each key frame. PyAV does not do "
-                  "this by itself; it shows what the same in derenotes' `get_frames` would bring: against PyAV "
+                  "this by itself; derenotes' `get_frames` does the same (docs/exactness.md): against PyAV "
                   "without it, " + "; ".join(f"{plain} {speed(sampling, method, plain):.2f}x (paired), its arrays "
                                               + ("the same, bit for bit" if sampling["checks"][method].get(
                                                   "identical_to_" + plain) else "**not the same**")

@@ -115,8 +115,8 @@ def pyav_method(threads, skip_nonref=False):
 
     skip_nonref: the decoder skips every non-reference frame (skip_frame = NONREF, set per packet)
     but the wanted ones: no other frame needs them, so the frames wanted are the same, with fewer
-    frames decoded on the way from the key frame. Not something PyAV does by itself: it measures,
-    with the same FFmpeg mechanism, what this would bring to derenotes' get_frames."""
+    frames decoded on the way from the key frame. Not something PyAV does by itself: the same FFmpeg
+    mechanism derenotes' get_frames uses, in another library."""
     def run(path):
         import av
         import numpy as np
