@@ -57,6 +57,26 @@ TEST_P(RandomAccessOnSample, EveryFrameInRandomOrderEqualsSequentialDecoding) {
     EXPECT_FALSE(random.index().learned());
 }
 
+// A plan lets the decoder drop the unreferenced frames outside it: the frames asked for stay
+// sequential decoding's, fewer are decoded, and a frame asked for outside the plan ends it.
+TEST(RandomAccessPlan, DropsUnreferencedFramesAndKeepsTheOnesAskedFor) {
+    std::vector<std::uint64_t> sums;
+    Decoder sequential(file_source(sample("h264_opengop.mp4")));
+    while (auto frame = sequential.next()) sums.push_back(frame_sum(*frame));
+    RandomAccess random(file_source(sample("h264_opengop.mp4")), {});
+    std::vector<std::int64_t> planned;
+    for (std::int64_t i = 2; i < random.size(); i += 9) planned.push_back(i);
+    random.plan(planned);
+    for (std::int64_t i : planned) EXPECT_EQ(frame_sum(*random.frame(i)), sums[i]) << i;
+    const std::int64_t skipped = random.statistics().skipped;
+    EXPECT_GT(skipped, 0);
+    EXPECT_EQ(random.statistics().passes, 0);
+    // Outside the plan: nothing more is dropped, forward or back.
+    for (std::int64_t i : {std::int64_t{4}, std::int64_t{60}, std::int64_t{61}})
+        EXPECT_EQ(frame_sum(*random.frame(i)), sums[i]) << i;
+    EXPECT_EQ(random.statistics().skipped, skipped);
+}
+
 INSTANTIATE_TEST_SUITE_P(Samples, RandomAccessOnSample,
                          testing::Values("h264_bframes.mp4", "h264_opengop.mp4", "hevc_opengop.mp4",
                                          "vp9_keyframes.webm", "av1_keyframes.mkv", "h264.ts", "h264_vfr.mkv",
