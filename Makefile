@@ -12,7 +12,7 @@ MAKEFLAGS += --no-print-directory
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test build system-packages cpp-test pytest samples valgrind asan bench clean \
-        fuzz fuzz-packages fuzz-build asan-build wheel
+        fuzz fuzz-packages fuzz-build asan-build wheel ffmpeg test-ffmpeg
 
 # One CMake project (CMakeLists.txt) builds everything, a build directory per configuration:
 #   build/dev    the extension, written into derenotes/libs/image/ (pytest and the demo import it
@@ -145,6 +145,29 @@ asan-build: system-packages $(VENV)/.installed $(ASAN_BUILD)/CMakeCache.txt
 	rm -rf $(ASAN_TREE) && mkdir -p $(ASAN_TREE)
 	git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t $(ASAN_TREE)
 	@cmake --build $(ASAN_BUILD) -j 2 --target derenotes_video
+
+# Another FFmpeg (issue 17, in progress): `make ffmpeg FFMPEG=7.1` builds that release from
+# Debian's source package into ~/.cache/derenotes/ffmpeg/<version> (tools/ffmpeg.sh; once per
+# version, about 20 minutes); `make test-ffmpeg FFMPEG=7.1` builds the extension against it in
+# build/ffmpeg-<release> (the module in a copy of the checkout, build/ffmpeg-<release>-tree, as
+# for asan) and runs the C++ tests and pytest there, its ffmpeg and ffprobe first on PATH.
+FFMPEG ?= 7.1
+FFMPEG_BUILD = build/ffmpeg-$(FFMPEG)
+FFMPEG_TREE = build/ffmpeg-$(FFMPEG)-tree
+ffmpeg:
+	tools/ffmpeg.sh $(FFMPEG)
+
+test-ffmpeg: system-packages $(VENV)/.installed
+	@prefix=$$(tools/ffmpeg.sh $(FFMPEG)) && \
+	rm -rf $(FFMPEG_TREE) && mkdir -p $(FFMPEG_TREE) && \
+	git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t $(FFMPEG_TREE) && \
+	PKG_CONFIG_PATH=$$prefix/lib/pkgconfig cmake -S . -B $(FFMPEG_BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_PYTHON) \
+	  -DDERENOTES_MODULE_DIR=$(CURDIR)/$(FFMPEG_TREE)/derenotes/libs/image > $(FFMPEG_BUILD).log 2>&1 \
+	  || (cat $(FFMPEG_BUILD).log; exit 1) && \
+	cmake --build $(FFMPEG_BUILD) -j 2 --target derenotes_video derenotes_core_tests && \
+	{ $(FFMPEG_BUILD)/derenotes_core_tests --gtest_brief=1; cpp=$$?; \
+	  cd $(FFMPEG_TREE) && PATH=$$prefix/bin:$$PATH ../../$(VENV)/bin/pytest -q -p no:cacheprovider; \
+	  python=$$?; [ $$cpp = 0 ] && [ $$python = 0 ]; }
 
 clean:
 	rm -rf build $(VENV) derenotes/libs/image/*.so derenotes/libs/image/video.cpp
