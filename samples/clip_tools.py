@@ -2,11 +2,19 @@
 (test pictures, a tone per audio channel), and the byte patches that give a clip the flaw or the
 metadata it is about (named by the clip tables, applied to the encoded file's bytes)."""
 import json
+import os
 import pathlib
 import re
 import struct
 import subprocess
 import tempfile
+
+# The ffmpeg and ffprobe programs that make clips (they need lavfi and libx264): the first on PATH,
+# or those in the directory DERENOTES_CLIP_BIN names. `make test FFMPEG=X` points it at the
+# system's, so that the tests' oracles alone run the FFmpeg under test.
+CLIP_BIN = os.environ.get("DERENOTES_CLIP_BIN", "")
+FFMPEG = os.path.join(CLIP_BIN, "ffmpeg")
+FFPROBE = os.path.join(CLIP_BIN, "ffprobe")
 
 
 def lavfi(size, rate, frames, source="testsrc2"):
@@ -43,7 +51,7 @@ def patch_tkhd_matrix(path, matrix):
 
 def packets(path, stream="v:0"):
     """ffprobe's packets of a stream (the first video stream by default): pos, size and flags."""
-    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", stream, "-show_entries",
+    out = subprocess.run([FFPROBE, "-v", "error", "-select_streams", stream, "-show_entries",
                           "packet=pos,size,flags", "-of", "json", str(path)], check=True, capture_output=True).stdout
     return [dict(pos=int(p["pos"]), size=int(p["size"]), key=p["flags"].startswith("K"))
             for p in json.loads(out)["packets"]]
@@ -71,7 +79,7 @@ def break_packet_31(data, path):
 
 def break_a_reference_b_frame(data, path):
     """Breaks the NAL length of a B-frame that other B-frames refer to (b-pyramid), mid-GOP."""
-    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+    out = subprocess.run([FFPROBE, "-v", "error", "-select_streams", "v:0", "-show_entries",
                           "frame=pict_type,pkt_pos", "-of", "json", str(path)], check=True, capture_output=True).stdout
     b_frames = sorted(int(f["pkt_pos"]) for f in json.loads(out)["frames"] if f["pict_type"] == "B")
     middle = packets(path)[20]["pos"]
@@ -136,7 +144,7 @@ def flag_every_avi_packet_key(data, path):
     return data
 
 def run(args, out):
-    cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-bitexact", *args,
+    cmd = [FFMPEG, "-hide_banner", "-loglevel", "error", "-y", "-bitexact", *args,
            "-fflags", "+bitexact", "-flags:v", "+bitexact", str(out)]
     subprocess.run(cmd, check=True)
 
@@ -158,7 +166,7 @@ def flip_avi_rows_bottom_up(path):
 
 
 def run_to_pipe(args, out):
-    cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-bitexact", *args,
+    cmd = [FFMPEG, "-hide_banner", "-loglevel", "error", "-y", "-bitexact", *args,
            "-fflags", "+bitexact", "-flags:v", "+bitexact", "pipe:1"]
     with open(out, "wb") as file:
         subprocess.run(cmd, check=True, stdout=file)

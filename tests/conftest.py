@@ -1,6 +1,6 @@
 """Shared fixtures and helpers: the sample clips, their manifest, the independent oracles (the
 ffmpeg and ffprobe CLIs, and FFmpeg's own image functions from libavutil through ctypes), and
-the small helpers several test files use (a clip's first frame, a frame's or a conversion's
+the CLI that makes the tests' own clips, the small helpers several test files use (a clip's first frame, a frame's or a conversion's
 bytes as rawvideo lays them out, a child interpreter)."""
 import ctypes
 import ctypes.util
@@ -18,6 +18,12 @@ TESTS = pathlib.Path(__file__).resolve().parent
 SAMPLES = pathlib.Path(__file__).resolve().parent.parent / "samples"
 MANIFEST = json.loads((SAMPLES / "manifest.json").read_text())
 DEMO_CLIP = SAMPLES / MANIFEST["demo"]
+
+# Two ffmpeg CLIs. The oracles run the first on PATH: the FFmpeg under test, its own build's with
+# `make test FFMPEG=X`. The clips tests make run CLIP_FFMPEG (lavfi sources, libx264), the
+# system's then (samples/clip_tools.py).
+sys.path.insert(0, str(SAMPLES))
+from clip_tools import FFMPEG as CLIP_FFMPEG  # noqa: E402
 
 # (clip name, video stream number) for every video stream of every sample.
 CLIP_STREAMS = [(name, n) for name, clip in MANIFEST["clips"].items() for n in range(len(clip["streams"]))]

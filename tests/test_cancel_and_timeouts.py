@@ -18,13 +18,13 @@ import time
 import pytest
 
 import derenotes
-from conftest import DEMO_CLIP, run_isolated
+from conftest import CLIP_FFMPEG, DEMO_CLIP, run_isolated
 from test_robustness import CHILD_PROLOGUE, ROOT
 from test_untrusted_inputs import PEAK_MIB, SELF_REFERENCING
 
 
 def make_clip(path, seconds=1, *extra):
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=size=64x64:rate=10:d={seconds}",
+    subprocess.run([CLIP_FFMPEG, "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=size=64x64:rate=10:d={seconds}",
                     "-c:v", "libx264", "-pix_fmt", "yuv420p", *extra, str(path)], check=True, timeout=60)
 
 
@@ -63,7 +63,7 @@ def stalled_fifo(tmp_path):
     """A FIFO whose writer sends the first half of a 16-second clip and then nothing, keeping the
     FIFO open: a read past that point waits for ever."""
     clip = tmp_path / "long.nut"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=64x64:rate=25:duration=16",
+    subprocess.run([CLIP_FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=64x64:rate=25:duration=16",
                     "-c:v", "rawvideo", "-pix_fmt", "nv12", str(clip)], check=True, timeout=60)
     data = clip.read_bytes()
     fifo = tmp_path / "stalled.nut"
@@ -120,7 +120,7 @@ def test_a_list_that_names_itself_is_refused_when_nested_opens_are_allowed(tmp_p
 
 def test_a_two_hour_playlist_and_nested_lists_still_play(tmp_path):
     # 2 hours in 3600 segments of 2 seconds (one frame a second, 32x32).
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=32x32:rate=1:d=7200", "-c:v", "libx264",
+    subprocess.run([CLIP_FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=32x32:rate=1:d=7200", "-c:v", "libx264",
                     "-preset", "ultrafast", "-g", "2", "-pix_fmt", "yuv420p", "-f", "hls", "-hls_time", "2",
                     "-hls_list_size", "0", "-hls_playlist_type", "vod", str(tmp_path / "vod.m3u8")], check=True, timeout=120)
     # The limit counts the opens of one step: a small one still plays every segment.
@@ -259,7 +259,7 @@ def test_close_from_another_thread_cancels_a_live_playlist_wait(live_playlist):
 
 def test_close_from_another_thread_cancels_a_long_index_build(tmp_path):
     clip = tmp_path / "long.nut"  # 3 minutes of tiny raw frames: an index decoded in seconds
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=64x64:rate=25:duration=180",
+    subprocess.run([CLIP_FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=64x64:rate=25:duration=180",
                     "-c:v", "ffv1", str(clip)], check=True, timeout=120)
     reader = derenotes.VideoReader(clip, index="decode", threads=1)
     outcome = []

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import derenotes
-from conftest import SAMPLES, rawvideo_bytes
+from conftest import CLIP_FFMPEG, SAMPLES, rawvideo_bytes
 
 FORMATS = ["rgb24", "bgr24", "rgba", "bgra", "rgb565le", "gray", "rgb48le", "yuv444p"]
 SOURCES = ["yuv420p", "yuv422p", "yuvj422p"]
@@ -18,7 +18,7 @@ MARKER = 0xA5
 
 
 def ffmpeg(*args):
-    subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-y", *map(str, args)], check=True)
+    subprocess.run([CLIP_FFMPEG, "-v", "error", "-nostdin", "-y", *map(str, args)], check=True)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 import derenotes
-from conftest import DEMO_CLIP, MANIFEST, SAMPLES, run_isolated
+from conftest import CLIP_FFMPEG, DEMO_CLIP, MANIFEST, SAMPLES, run_isolated
 
 
 def open_error(path, **options):
@@ -76,7 +76,7 @@ def test_truncated_header_names_ffmpegs_reason(tmp_path):
 
 def test_file_without_video_says_so(tmp_path):
     path = tmp_path / "audio.wav"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=duration=0.2", str(path)], check=True)
+    subprocess.run([CLIP_FFMPEG, "-v", "error", "-f", "lavfi", "-i", "sine=duration=0.2", str(path)], check=True)
     error = open_error(path)
     assert isinstance(error, derenotes.StreamNotFoundError) and isinstance(error, IndexError)
     assert "no video stream" in str(error)

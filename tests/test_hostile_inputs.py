@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 import derenotes
-from conftest import MANIFEST, SAMPLES, ffmpeg_raw_frames, run_isolated
+from conftest import CLIP_FFMPEG, MANIFEST, SAMPLES, ffmpeg_raw_frames, run_isolated
 
 # The child: decodes a file (opening it again after each step of `actions`, see below) and
 # prints one JSON line per frame, then how decoding ended.
@@ -75,7 +75,7 @@ def assert_names_file_and_reason(ending, path):
 def faststart_copy(tmp_path):
     """The demo clip with its index (moov) first, as streaming sites serve MP4."""
     path = tmp_path / "faststart.mp4"
-    subprocess.run(["ffmpeg", "-v", "error", "-i", str(SAMPLES / MANIFEST["demo"]), "-c", "copy",
+    subprocess.run([CLIP_FFMPEG, "-v", "error", "-i", str(SAMPLES / MANIFEST["demo"]), "-c", "copy",
                     "-movflags", "+faststart", str(path)], check=True)
     return path
 
@@ -165,7 +165,7 @@ def mpegts_with_stream_type(source, target, stream_type):
 def test_a_codec_ffmpeg_knows_but_cannot_decode_is_unsupported(tmp_path):
     # AVS2 video: FFmpeg parses it, but decodes it only with libdavs2, which Debian leaves out.
     h264 = tmp_path / "h264.ts"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:duration=0.2",
+    subprocess.run([CLIP_FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:duration=0.2",
                     "-c:v", "libx264", str(h264)], check=True)
     path = tmp_path / "avs2.ts"
     mpegts_with_stream_type(h264, path, 0xD2)  # AVS2's stream type
@@ -178,7 +178,7 @@ def test_a_codec_ffmpeg_knows_but_cannot_decode_is_unsupported(tmp_path):
 def test_a_codec_ffmpeg_does_not_know_is_unsupported_and_named_by_its_tag(tmp_path):
     # A64 multicolor: FFmpeg encodes it but has no decoder, nor a name for it when reading AVI.
     path = tmp_path / "a64.avi"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x200:duration=0.2",
+    subprocess.run([CLIP_FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x200:duration=0.2",
                     "-c:v", "a64multi", str(path)], check=True)
     with pytest.raises(derenotes.UnsupportedCodecError, match="unknown codec .the container calls it 'a64m'"):
         derenotes.VideoReader(path)

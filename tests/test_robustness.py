@@ -12,7 +12,7 @@ import time
 import pytest
 
 import derenotes
-from conftest import DEMO_CLIP
+from conftest import CLIP_FFMPEG, DEMO_CLIP
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -70,7 +70,7 @@ def test_frames_that_grow_past_the_pixel_limit_mid_stream_are_refused(tmp_path):
     parts = []
     for size in ("64x48", "640x480", "64x48"):
         part = tmp_path / f"{size}-{len(parts)}.h264"
-        subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", f"testsrc=size={size}:rate=25:duration=0.2",
+        subprocess.run([CLIP_FFMPEG, "-v", "error", "-f", "lavfi", "-i", f"testsrc=size={size}:rate=25:duration=0.2",
                         "-c:v", "libx264", str(part)], check=True)
         parts.append(part.read_bytes())
     path = tmp_path / "growing.h264"
@@ -150,7 +150,7 @@ def test_ctrl_c_stops_an_open_blocked_on_a_stalled_stream(tmp_path):
 def test_ctrl_c_stops_a_next_blocked_on_a_stalled_stream(tmp_path):
     # 16 s of small raw frames: FFmpeg's probing (5 s of stream) ends within the first half.
     clip = tmp_path / "long.nut"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=64x64:rate=25:duration=16",
+    subprocess.run([CLIP_FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=64x64:rate=25:duration=16",
                     "-c:v", "rawvideo", "-pix_fmt", "nv12", str(clip)], check=True, timeout=60)
     fifo = tmp_path / "stalled.nut"
     os.mkfifo(fifo)
@@ -167,7 +167,7 @@ def test_ctrl_c_stops_a_next_blocked_on_a_stalled_stream(tmp_path):
 def one_long_gop(tmp_path_factory):
     """3000 frames after one key frame: the last takes about a second to reach with one thread."""
     clip = tmp_path_factory.mktemp("gop") / "one_gop.mp4"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-frames:v", "3000",
+    subprocess.run([CLIP_FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-frames:v", "3000",
                     "-c:v", "libx264", "-preset", "ultrafast", "-x264-params", "keyint=100000:scenecut=0",
                     "-pix_fmt", "yuv420p", str(clip)], check=True, timeout=120)
     return clip

@@ -11,7 +11,7 @@ import threading
 import pytest
 
 import derenotes
-from conftest import MANIFEST, SAMPLES, ffmpeg_raw_frames, frame_bytes
+from conftest import CLIP_FFMPEG, MANIFEST, SAMPLES, ffmpeg_raw_frames, frame_bytes
 
 CLIPS = ["h264_bframes.mp4", "h264.ts", "vp9.webm", "odd_321x241_ffv1.mkv"]
 STREAMABLE = ["h264.ts", "vp9.webm", "odd_321x241_ffv1.mkv"]  # read from start to end; the MP4 keeps its index at the end
@@ -96,7 +96,7 @@ def test_the_mp4_tables_are_read_through_the_file_object(tmp_path):
     # The index of an MP4 comes from its sample tables, read through the source: only the first
     # packets are read to check them, and nothing is opened by name (the file is gone).
     path = tmp_path / "clip.mp4"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=s=320x240:r=25:d=20", "-c:v", "libx264",
+    subprocess.run([CLIP_FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc=s=320x240:r=25:d=20", "-c:v", "libx264",
                     "-preset", "ultrafast", "-qp", "0", "-pix_fmt", "yuv420p", str(path)], check=True)  # 500 frames, 10+ MB
     expected = ffmpeg_raw_frames(path, 0, "yuv420p")
     data = path.read_bytes()
@@ -308,7 +308,7 @@ def test_the_limits_hold_for_bytes_and_file_objects(tmp_path):
     from test_structure_limits import declare_samples
 
     mov = tmp_path / "real.mov"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=s=64x64:r=25", "-frames:v", "64",
+    subprocess.run([CLIP_FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc=s=64x64:r=25", "-frames:v", "64",
                     "-c:v", "rawvideo", "-pix_fmt", "uyvy422", "-use_editlist", "0", "-f", "mov", str(mov)], check=True)
     hostile = declare_samples(mov.read_bytes(), 40_000_000)
     for source in (hostile, io.BytesIO(hostile)):

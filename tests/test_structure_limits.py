@@ -15,7 +15,7 @@ import time
 import pytest
 
 import derenotes
-from conftest import TESTS, ffmpeg_raw_frames, run_isolated
+from conftest import CLIP_FFMPEG, TESTS, ffmpeg_raw_frames, run_isolated
 from test_untrusted_inputs import PEAK_MIB
 
 REAL_SAMPLES = 64
@@ -58,7 +58,7 @@ def declare_samples(mov, samples):
 def real_mov(tmp_path_factory):
     """64 raw frames of one size in one chunk, no edit list: each table has one entry."""
     path = tmp_path_factory.mktemp("mov") / "real.mov"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=s=64x64:r=25", "-frames:v", str(REAL_SAMPLES),
+    subprocess.run([CLIP_FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc=s=64x64:r=25", "-frames:v", str(REAL_SAMPLES),
                     "-c:v", "rawvideo", "-pix_fmt", "uyvy422", "-use_editlist", "0", "-f", "mov", str(path)], check=True)
     return path
 
@@ -116,13 +116,13 @@ def long_mkv(tmp_path_factory):
     """500,000 packets of 2x2 raw video: a Matroska file without an index, read to index it."""
     folder = tmp_path_factory.mktemp("long")
     second = folder / "second.nut"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=s=2x2:r=1000:d=1", "-c:v", "rawvideo",
+    subprocess.run([CLIP_FFMPEG, "-v", "error", "-f", "lavfi", "-i", "color=s=2x2:r=1000:d=1", "-c:v", "rawvideo",
                     "-pix_fmt", "uyvy422", str(second)], check=True)
     path = folder / "long.mkv"
     # Without the sanitizer runtime `make asan` preloads into every process: reopening the input
     # 500 times under it took ffmpeg over 2 minutes instead of 1.5 s.
     environment = {name: value for name, value in os.environ.items() if name != "LD_PRELOAD"}
-    subprocess.run(["ffmpeg", "-v", "error", "-stream_loop", "499", "-i", str(second), "-c", "copy", str(path)],
+    subprocess.run([CLIP_FFMPEG, "-v", "error", "-stream_loop", "499", "-i", str(second), "-c", "copy", str(path)],
                    check=True, timeout=120, env=environment)
     return path
 
@@ -189,7 +189,7 @@ def test_max_probe_bytes_is_ffmpegs_probesize(tmp_path):
     # MPEG-TS whose video starts after 3 s (about 150 KB) of audio: a probe of 60,000 bytes ends
     # before the video's first packet and finds no size, as ffprobe's does; FFmpeg's 5 MB finds it.
     path = tmp_path / "video_late.ts"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=f=440:r=48000:d=6", "-itsoffset", "3", "-f",
+    subprocess.run([CLIP_FFMPEG, "-v", "error", "-f", "lavfi", "-i", "sine=f=440:r=48000:d=6", "-itsoffset", "3", "-f",
                     "lavfi", "-i", "testsrc=s=64x64:r=25:d=2", "-map", "0", "-map", "1", "-c:a", "mp2", "-b:a", "384k",
                     "-c:v", "libx264", "-f", "mpegts", str(path)], check=True)
     for probe_bytes in (60_000, 5_000_000):

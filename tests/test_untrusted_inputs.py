@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import derenotes
-from conftest import run_isolated
+from conftest import CLIP_FFMPEG, run_isolated
 
 RED, BLUE = (254, 0, 0), (0, 0, 254)
 # The child's peak resident memory (VmHWM: this process image's own; ru_maxrss would count the
@@ -25,7 +25,7 @@ PEAK_MIB = """
 
 
 def make_video(path, colour, *extra):
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"color=c={colour}:s=64x64:r=10:d=1",
+    subprocess.run([CLIP_FFMPEG, "-v", "error", "-y", "-f", "lavfi", "-i", f"color=c={colour}:s=64x64:r=10:d=1",
                     "-c:v", "libx264", "-pix_fmt", "yuv420p", *extra, str(path)], check=True)
 
 
@@ -218,10 +218,10 @@ def test_the_pixel_limit_holds_while_the_streams_are_probed(tmp_path, name):
 def test_files_of_too_many_streams_are_refused_before_they_are_probed(tmp_path):
     # Each stream FFmpeg probes costs a decoder: 999 copies of one tiny stream took 1.5 GB.
     small = tmp_path / "small.mkv"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=red:s=16x16:r=1:d=1", "-c:v", "ffv1",
+    subprocess.run([CLIP_FFMPEG, "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=red:s=16x16:r=1:d=1", "-c:v", "ffv1",
                     str(small)], check=True)
     many = tmp_path / "streams300.mkv"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(small), *["-map", "0:v"] * 300, "-c", "copy", str(many)],
+    subprocess.run([CLIP_FFMPEG, "-v", "error", "-y", "-i", str(small), *["-map", "0:v"] * 300, "-c", "copy", str(many)],
                    check=True)
     result = run_isolated(PEAK_MIB + """
         import sys, derenotes
