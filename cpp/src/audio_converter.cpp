@@ -20,12 +20,11 @@ constexpr int kMaxSampleRate = 1 << 22;   // 4 MHz: well past any audio, far fro
 
 Error bad_target(const std::string& what, ErrorKind kind) { return Error(AVERROR(EINVAL), "", what, kind); }
 
-// The layout the CLI gives a frame whose channel order is unspecified: the default for its count.
-void input_layout(const AVFrame& frame, AVChannelLayout* layout) {
-    if (frame.ch_layout.order == AV_CHANNEL_ORDER_UNSPEC)
-        av_channel_layout_default(layout, frame.ch_layout.nb_channels);
-    else
-        check(av_channel_layout_copy(layout, &frame.ch_layout), "", "cannot copy a channel layout");
+// A frame's layout, or the one the CLI gives a frame whose channel order is unspecified: the
+// default for its count.
+ChannelLayout input_layout(const AVFrame& frame) {
+    ChannelLayout layout = ChannelLayout::of(frame);
+    return layout.specified() ? layout : ChannelLayout::default_for(layout.channels());
 }
 
 }  // namespace
@@ -55,15 +54,12 @@ AudioConverter::AudioConverter(AudioTarget target) : target_(std::move(target)) 
                              std::to_string(target_.channels),
                          ErrorKind::InvalidData);
     if (!target_.layout.empty()) {
-        AVChannelLayout layout{};
-        if (av_channel_layout_from_string(&layout, target_.layout.c_str()) < 0 || layout.nb_channels < 1 ||
-            layout.nb_channels > kMaxChannels) {
-            av_channel_layout_uninit(&layout);
+        ChannelLayout layout;
+        if (!layout.parse(target_.layout) || layout.channels() < 1 || layout.channels() > kMaxChannels) {
             throw bad_target("no channel layout named '" + target_.layout + "' (FFmpeg's names: mono, stereo, 5.1, ...)",
                              ErrorKind::Unsupported);
         }
-        int count = layout.nb_channels;
-        av_channel_layout_uninit(&layout);
+        int count = layout.channels();
         if (target_.channels && target_.channels != count)
             throw bad_target("layout '" + target_.layout + "' has " + std::to_string(count) + " channels, not " +
                                  std::to_string(target_.channels),
@@ -72,44 +68,33 @@ AudioConverter::AudioConverter(AudioTarget target) : target_(std::move(target)) 
     }
 }
 
-AudioConverter::~AudioConverter() {
-    av_channel_layout_uninit(&in_layout_);
-    av_channel_layout_uninit(&out_layout_);
-}
-
 int AudioConverter::bytes_per_sample() const {
     return av_get_bytes_per_sample(static_cast<AVSampleFormat>(out_format_));
 }
 
 bool AudioConverter::input_changed(const AVFrame& frame) const {
-    AVChannelLayout layout{};
-    input_layout(frame, &layout);
-    bool changed = frame.format != in_format_ || frame.sample_rate != in_rate_ ||
-                   av_channel_layout_compare(&layout, &in_layout_) != 0;
-    av_channel_layout_uninit(&layout);
-    return changed;
+    return frame.format != in_format_ || frame.sample_rate != in_rate_ || input_layout(frame) != in_layout_;
 }
 
 void AudioConverter::set_up(const AVFrame& frame) {
-    if (frame.sample_rate <= 0 || frame.ch_layout.nb_channels <= 0)
+    if (frame.sample_rate <= 0 || frame_channels(&frame) <= 0)
         throw Error(AVERROR_INVALIDDATA, "", "an audio frame without a sample rate or channels", ErrorKind::InvalidData);
-    av_channel_layout_uninit(&in_layout_);
-    input_layout(frame, &in_layout_);
+    in_layout_ = input_layout(frame);
     in_format_ = frame.format;
     in_rate_ = frame.sample_rate;
     if (!swr_) {  // the first frame: the output's layout and rate, for good
         if (!target_.layout.empty())
-            check(av_channel_layout_from_string(&out_layout_, target_.layout.c_str()), "", "bad channel layout");
+            out_layout_.parse(target_.layout);  // checked by the constructor
         else if (target_.channels)
-            av_channel_layout_default(&out_layout_, target_.channels);
+            out_layout_ = ChannelLayout::default_for(target_.channels);
         else
-            check(av_channel_layout_copy(&out_layout_, &in_layout_), "", "cannot copy a channel layout");
+            out_layout_ = in_layout_;
         out_rate_ = target_.sample_rate ? target_.sample_rate : in_rate_;
-        planes_.resize(out_layout_.nb_channels);
+        planes_.resize(out_layout_.channels());
     }
     SwrContext* context = nullptr;
-    check(swr_alloc_set_opts2(&context, &out_layout_, static_cast<AVSampleFormat>(out_format_), out_rate_,
-                              &in_layout_, static_cast<AVSampleFormat>(in_format_), in_rate_, 0, nullptr),
+    check(alloc_resampler(&context, out_layout_, static_cast<AVSampleFormat>(out_format_), out_rate_, in_layout_,
+                          static_cast<AVSampleFormat>(in_format_), in_rate_),
           "", "cannot set up the resampler");
     swr_.reset(context);
     int ret = swr_init(context);
@@ -132,7 +117,7 @@ void AudioConverter::run(const std::uint8_t* const* input, int samples) {
 
 bool AudioConverter::passes_through(const AVFrame& frame) const {
     return out_samples_ == 0 && frame.format == out_format_ && frame.sample_rate == out_rate_ &&
-           av_channel_layout_compare(&in_layout_, &out_layout_) == 0 && swr_get_delay(swr_.get(), 1) == 0;
+           in_layout_ == out_layout_ && swr_get_delay(swr_.get(), 1) == 0;
 }
 
 void AudioConverter::keep_passed_through() {

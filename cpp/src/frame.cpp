@@ -16,18 +16,7 @@ std::string Frame::pixel_format_name() const {
     return name ? name : "";
 }
 
-std::string Frame::channel_layout_name() const {
-    char name[128] = {0};
-#if LIBAVUTIL_VERSION_INT >= AV_VERSION_INT(57, 24, 100)
-    // An unspecified order has no name, as in ffprobe (FFmpeg would describe it "2 channels").
-    if (frame_->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC ||
-        av_channel_layout_describe(&frame_->ch_layout, name, sizeof name) < 0)
-        return "";
-#else
-    av_get_channel_layout_string(name, sizeof name, frame_->channels, frame_->channel_layout);
-#endif
-    return name;
-}
+std::string Frame::channel_layout_name() const { return ChannelLayout::of(*frame_).name(); }
 
 std::string Frame::sample_format_name() const {
     const char* name = av_get_sample_fmt_name(static_cast<AVSampleFormat>(frame_->format));

@@ -26,22 +26,6 @@ std::string tag(const AVDictionary* tags, const char* key) {
     return entry ? text(entry->value) : "";
 }
 
-// The stream's display matrix, or nullptr (FFmpeg 6.1 moved stream side data into codecpar).
-const std::int32_t* display_matrix(const AVStream& stream) {
-#if LIBAVFORMAT_VERSION_INT >= AV_VERSION_INT(60, 15, 100)
-    const AVPacketSideData* data = av_packet_side_data_get(stream.codecpar->coded_side_data,
-                                                           stream.codecpar->nb_coded_side_data,
-                                                           AV_PKT_DATA_DISPLAYMATRIX);
-    if (!data || data->size < 9 * sizeof(std::int32_t)) return nullptr;
-    return reinterpret_cast<const std::int32_t*>(data->data);
-#else
-    size_t size = 0;
-    const std::uint8_t* data = av_stream_get_side_data(&stream, AV_PKT_DATA_DISPLAYMATRIX, &size);
-    if (!data || size < 9 * sizeof(std::int32_t)) return nullptr;
-    return reinterpret_cast<const std::int32_t*>(data);
-#endif
-}
-
 // FFmpeg's name of a colour property, "" for unspecified (FFmpeg's "unknown").
 template <typename Value>
 std::string color_name(const char* (*name_of)(Value), Value value, Value unspecified) {
@@ -74,7 +58,7 @@ void describe_video(const AVStream& stream, StreamDescription& out) {
         out.sar_num = sar.num;
         out.sar_den = sar.den;
     }
-    if (const std::int32_t* matrix = display_matrix(stream)) {
+    if (const std::int32_t* matrix = stream_display_matrix(stream)) {
         out.has_display_matrix = true;
         const DisplayTransform transform = display_transform(matrix);
         out.rotation = transform.rotation;
@@ -90,11 +74,9 @@ void describe_video(const AVStream& stream, StreamDescription& out) {
 void describe_audio(const AVStream& stream, StreamDescription& out) {
     const AVCodecParameters& par = *stream.codecpar;
     out.sample_rate = par.sample_rate;
-    out.channels = par.ch_layout.nb_channels;
-    if (par.ch_layout.order != AV_CHANNEL_ORDER_UNSPEC) {
-        char name[128];
-        if (av_channel_layout_describe(&par.ch_layout, name, sizeof name) >= 0) out.channel_layout = name;
-    }
+    const ChannelLayout layout = ChannelLayout::of(par);
+    out.channels = layout.channels();
+    out.channel_layout = layout.name();
     out.sample_format = text(av_get_sample_fmt_name(static_cast<AVSampleFormat>(par.format)));
 }
 

@@ -30,7 +30,6 @@ public:
     // Throws Error (Unsupported) for a layout FFmpeg does not know, InvalidData for a rate or a
     // channel count out of range, or a layout whose channels disagree with `channels`.
     explicit AudioConverter(AudioTarget target);
-    ~AudioConverter();
     AudioConverter(const AudioConverter&) = delete;
     AudioConverter& operator=(const AudioConverter&) = delete;
 
@@ -47,7 +46,7 @@ public:
 
     bool started() const { return swr_ != nullptr; }  // convert() was called
     // The output's channels: the target's until the first frame, which may decide them (0 then).
-    int channels() const { return swr_ ? out_layout_.nb_channels : target_.channels; }
+    int channels() const { return swr_ ? out_layout_.channels() : target_.channels; }
     int sample_rate() const { return out_rate_; }
     int sample_format() const { return out_format_; }  // planar
     int bytes_per_sample() const;
@@ -85,7 +84,7 @@ private:
 
     AudioTarget target_;
     std::unique_ptr<SwrContext, SwrDeleter> swr_;
-    AVChannelLayout in_layout_{}, out_layout_{};
+    ChannelLayout in_layout_, out_layout_;
     int in_format_ = -1, in_rate_ = 0;
     int out_format_ = -1, out_rate_ = 0;
     std::vector<std::vector<std::uint8_t>> planes_;

@@ -1,5 +1,5 @@
 // The one header that includes FFmpeg: RAII aliases for every FFmpeg object the core owns, and
-// the few version differences between the FFmpeg releases we build against.
+// the version differences between the FFmpeg releases we build against.
 #pragma once
 
 extern "C" {
@@ -15,7 +15,11 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <new>
+#include <string>
 
 namespace derenotes {
 
@@ -54,9 +58,15 @@ using FramePtr = std::unique_ptr<AVFrame, FrameDeleter>;
 using PacketPtr = std::unique_ptr<AVPacket, PacketDeleter>;
 using ScaleContextPtr = std::unique_ptr<SwsContext, ScaleContextDeleter>;
 
-// The channels of an audio frame (FFmpeg 5.1 moved them into ch_layout).
+// The version differences between the FFmpeg releases derenotes builds against (4.3 to 9.0, see
+// docs/ffmpeg_versions.md): every #if on an FFmpeg version is here and nowhere else.
+
+// FFmpeg 5.1 (libavutil 57.24) replaced a frame's channel count and mask with AVChannelLayout.
+#define DERENOTES_HAS_CHANNEL_LAYOUT (LIBAVUTIL_VERSION_INT >= AV_VERSION_INT(57, 24, 100))
+
+// The channels of an audio frame.
 inline int frame_channels(const AVFrame* frame) {
-#if LIBAVUTIL_VERSION_INT >= AV_VERSION_INT(57, 24, 100)
+#if DERENOTES_HAS_CHANNEL_LAYOUT
     return frame->ch_layout.nb_channels;
 #else
     return frame->channels;
@@ -71,5 +81,153 @@ inline bool frame_is_key(const AVFrame* frame) {
     return frame->key_frame != 0;
 #endif
 }
+
+// The stream's display matrix (nine int32), or nullptr (FFmpeg 6.1 moved stream side data into
+// codecpar).
+inline const std::int32_t* stream_display_matrix(const AVStream& stream) {
+    constexpr std::size_t kMatrixBytes = 9 * sizeof(std::int32_t);
+#if LIBAVFORMAT_VERSION_INT >= AV_VERSION_INT(60, 15, 100)
+    const AVPacketSideData* data = av_packet_side_data_get(stream.codecpar->coded_side_data,
+                                                           stream.codecpar->nb_coded_side_data,
+                                                           AV_PKT_DATA_DISPLAYMATRIX);
+    if (!data || data->size < kMatrixBytes) return nullptr;
+    return reinterpret_cast<const std::int32_t*>(data->data);
+#else
+#if LIBAVFORMAT_VERSION_MAJOR >= 59
+    std::size_t size = 0;
+#else
+    int size = 0;  // FFmpeg 4's av_stream_get_side_data takes an int
+#endif
+    const std::uint8_t* data = av_stream_get_side_data(&stream, AV_PKT_DATA_DISPLAYMATRIX, &size);
+    if (!data || static_cast<std::size_t>(size) < kMatrixBytes) return nullptr;
+    return reinterpret_cast<const std::int32_t*>(data);
+#endif
+}
+
+// A channel layout, as the FFmpeg built against holds one: an AVChannelLayout, or before 5.1 a
+// channel count and a mask (0: the order unspecified).
+class ChannelLayout {
+  public:
+    ChannelLayout() = default;
+    ChannelLayout(const ChannelLayout& other) { *this = other; }
+    ChannelLayout& operator=(const ChannelLayout& other) {
+        if (this == &other) return *this;
+#if DERENOTES_HAS_CHANNEL_LAYOUT
+        av_channel_layout_uninit(&layout_);
+        if (av_channel_layout_copy(&layout_, &other.layout_) < 0) throw std::bad_alloc();
+#else
+        mask_ = other.mask_;
+        channels_ = other.channels_;
+#endif
+        return *this;
+    }
+    ~ChannelLayout() {
+#if DERENOTES_HAS_CHANNEL_LAYOUT
+        av_channel_layout_uninit(&layout_);
+#endif
+    }
+
+    // FFmpeg's default layout for `channels` channels (unspecified order where it has none).
+    static ChannelLayout default_for(int channels) {
+        ChannelLayout out;
+#if DERENOTES_HAS_CHANNEL_LAYOUT
+        av_channel_layout_default(&out.layout_, channels);
+#else
+        out.mask_ = static_cast<std::uint64_t>(av_get_default_channel_layout(channels));
+        out.channels_ = channels;
+#endif
+        return out;
+    }
+    // A frame's or a stream's layout, as stored: its order may be unspecified.
+    static ChannelLayout of(const AVFrame& frame) {
+#if DERENOTES_HAS_CHANNEL_LAYOUT
+        return ChannelLayout(frame.ch_layout);
+#else
+        return ChannelLayout(frame.channel_layout, frame.channels);
+#endif
+    }
+    static ChannelLayout of(const AVCodecParameters& parameters) {
+#if DERENOTES_HAS_CHANNEL_LAYOUT
+        return ChannelLayout(parameters.ch_layout);
+#else
+        return ChannelLayout(parameters.channel_layout, parameters.channels);
+#endif
+    }
+    // Becomes the layout FFmpeg calls `name` ("stereo", "5.1(side)", "FL+FR"); false if none.
+    bool parse(const std::string& name) {
+#if DERENOTES_HAS_CHANNEL_LAYOUT
+        av_channel_layout_uninit(&layout_);
+        return av_channel_layout_from_string(&layout_, name.c_str()) >= 0;
+#else
+        mask_ = av_get_channel_layout(name.c_str());
+        channels_ = av_get_channel_layout_nb_channels(mask_);
+        return mask_ != 0;
+#endif
+    }
+
+    int channels() const {
+#if DERENOTES_HAS_CHANNEL_LAYOUT
+        return layout_.nb_channels;
+#else
+        return channels_;
+#endif
+    }
+    bool specified() const {
+#if DERENOTES_HAS_CHANNEL_LAYOUT
+        return layout_.order != AV_CHANNEL_ORDER_UNSPEC;
+#else
+        return mask_ != 0;
+#endif
+    }
+    // FFmpeg's description ("stereo", "5.1(side)"); "" for an unspecified order, as in ffprobe.
+    std::string name() const {
+        char text[128] = {0};
+        if (!specified()) return "";
+#if DERENOTES_HAS_CHANNEL_LAYOUT
+        if (av_channel_layout_describe(&layout_, text, sizeof text) < 0) return "";
+#else
+        av_get_channel_layout_string(text, sizeof text, channels_, mask_);
+#endif
+        return text;
+    }
+    bool operator==(const ChannelLayout& other) const {
+#if DERENOTES_HAS_CHANNEL_LAYOUT
+        return av_channel_layout_compare(&layout_, &other.layout_) == 0;
+#else
+        return mask_ == other.mask_ && channels_ == other.channels_;
+#endif
+    }
+    bool operator!=(const ChannelLayout& other) const { return !(*this == other); }
+
+    // A resampler from `in` to `out` (swr_alloc_set_opts2's), not yet initialised: its error code.
+    friend int alloc_resampler(SwrContext** context, const ChannelLayout& out, AVSampleFormat out_format,
+                               int out_rate, const ChannelLayout& in, AVSampleFormat in_format, int in_rate) {
+#if DERENOTES_HAS_CHANNEL_LAYOUT
+        // (Some releases take the layouts as non-const pointers; they only read them.)
+        return swr_alloc_set_opts2(context, const_cast<AVChannelLayout*>(&out.layout_), out_format, out_rate,
+                                   const_cast<AVChannelLayout*>(&in.layout_), in_format, in_rate, 0, nullptr);
+#else
+        *context = swr_alloc_set_opts(nullptr, static_cast<std::int64_t>(out.mask_), out_format, out_rate,
+                                      static_cast<std::int64_t>(in.mask_), in_format, in_rate, 0, nullptr);
+        if (!*context) return AVERROR(ENOMEM);
+        // The counts too, for a layout whose order is unspecified (a mask of 0).
+        av_opt_set_int(*context, "ich", in.channels_, 0);
+        av_opt_set_int(*context, "och", out.channels_, 0);
+        return 0;
+#endif
+    }
+
+  private:
+#if DERENOTES_HAS_CHANNEL_LAYOUT
+    explicit ChannelLayout(const AVChannelLayout& layout) {
+        if (av_channel_layout_copy(&layout_, &layout) < 0) throw std::bad_alloc();
+    }
+    AVChannelLayout layout_{};
+#else
+    ChannelLayout(std::uint64_t mask, int channels) : mask_(mask), channels_(channels) {}
+    std::uint64_t mask_ = 0;
+    int channels_ = 0;
+#endif
+};
 
 }  // namespace derenotes
