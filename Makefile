@@ -3,6 +3,12 @@
 #   make test   installs what is missing, builds, runs the C++ tests and pytest
 PYTHON ?= python3
 VENV := .venv
+# `make test PYTHON_VERSION=3.9`: the same with another of pyenv's Pythons (3.9 to 3.13), in a
+# virtual environment and build directory of its own (the module's file name carries its ABI).
+ifdef PYTHON_VERSION
+PYTHON := $(shell PYENV_VERSION=$(PYTHON_VERSION) pyenv which python)
+VENV := .venv-$(PYTHON_VERSION)
+endif
 PY := $(VENV)/bin/python
 CLIP ?= samples/h264_bframes.mp4
 DEB_PACKAGES := g++ make pkg-config cmake libgtest-dev ffmpeg \
@@ -12,7 +18,7 @@ MAKEFLAGS += --no-print-directory
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test build system-packages cpp-test pytest samples valgrind asan bench clean \
-        fuzz fuzz-packages fuzz-build asan-build wheel ffmpeg test-ffmpeg
+        fuzz fuzz-packages fuzz-build asan-build wheel test-wheel sdist ffmpeg test-ffmpeg matrix
 
 # One CMake project (CMakeLists.txt) builds everything, a build directory per configuration:
 #   build/dev    the extension, written into derenotes/libs/image/ (pytest and the demo import it
@@ -23,7 +29,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Each is configured once (again when the virtual environment changes, or CMake decides it must);
 # after that `cmake --build` rebuilds only what changed.
 CMAKE_PYTHON = -DPython_EXECUTABLE=$(CURDIR)/$(PY)
-DEV_BUILD := build/dev
+DEV_BUILD := build/dev$(if $(PYTHON_VERSION),-$(PYTHON_VERSION))
 ASAN_BUILD := build/asan
 ASAN_TREE := build/asan-tree
 SANITIZERS := address,undefined
@@ -31,7 +37,12 @@ SANITIZERS := address,undefined
 demo: build
 	$(PY) -m derenotes.demo $(CLIP)
 
+# `make test FFMPEG=7.1`: the same against another FFmpeg release (test-ffmpeg, below).
+ifdef FFMPEG
+test: test-ffmpeg
+else
 test: build cpp-test pytest
+endif
 
 # Debian packages: installed only when one is missing.
 system-packages:
@@ -61,12 +72,19 @@ cpp-test: system-packages $(DEV_BUILD)/CMakeCache.txt
 	@cmake --build $(DEV_BUILD) -j 2 --target derenotes_core_tests
 	$(DEV_BUILD)/derenotes_core_tests
 
-# The wheel `pip install .` would install, in build/wheelhouse (scikit-build-core, its build
-# directory kept in build/wheel so that a second run only packs).
+# The binary wheel (tools/wheel.sh, docs/install.md): FFmpeg $(FFMPEG_NEWEST) built for it and bundled,
+# repaired with auditwheel, in build/wheelhouse/bundled/. `make test-wheel` installs it into a
+# fresh virtual environment and runs the suite against it (tools/test_wheel.sh). `make sdist`:
+# the source distribution, in build/wheelhouse/.
 wheel: system-packages $(VENV)/.installed
-	$(PY) -m pip wheel --no-build-isolation --no-deps -q -w build/wheelhouse \
-	  --config-settings=build-dir=$(CURDIR)/build/wheel .
-	@ls -l build/wheelhouse/*.whl
+	PYTHON=$(PY) tools/wheel.sh $(FFMPEG_NEWEST)
+
+test-wheel: wheel
+	PYTHON_BASE=$(PYTHON) tools/test_wheel.sh $(FFMPEG_NEWEST)
+
+sdist: $(VENV)/.installed
+	$(PY) -m pip install -q -r tools/requirements-wheel.txt
+	$(PY) -m build --sdist --no-isolation --outdir build/wheelhouse .
 
 pytest: build
 	$(VENV)/bin/pytest -q
@@ -146,18 +164,25 @@ asan-build: system-packages $(VENV)/.installed $(ASAN_BUILD)/CMakeCache.txt
 	git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t $(ASAN_TREE)
 	@cmake --build $(ASAN_BUILD) -j 2 --target derenotes_video
 
-# Another FFmpeg (issue 17, in progress): `make ffmpeg FFMPEG=7.1` builds that release from
-# Debian's source package into ~/.cache/derenotes/ffmpeg/<version> (tools/ffmpeg.sh; once per
-# version, about 20 minutes); `make test-ffmpeg FFMPEG=7.1` builds the extension against it in
-# build/ffmpeg-<release> (the module in a copy of the checkout, build/ffmpeg-<release>-tree, as
-# for asan) and runs the C++ tests and pytest there, its ffmpeg and ffprobe first on PATH.
-FFMPEG ?= 7.1
-FFMPEG_BUILD = build/ffmpeg-$(FFMPEG)
-FFMPEG_TREE = build/ffmpeg-$(FFMPEG)-tree
+# Other FFmpeg releases (docs/ffmpeg_versions.md). `make ffmpeg FFMPEG=7.1` builds that release
+# from Debian's source package into ~/.cache/derenotes/ffmpeg/<version> (tools/ffmpeg.sh; once per
+# release, about 7 minutes). `make test FFMPEG=7.1` (test-ffmpeg) builds the extension against it
+# in build/ffmpeg-<release> (the module in a copy of the checkout, as for asan) and runs the C++
+# tests and pytest there, with that release's ffmpeg and ffprobe as the oracles. `make matrix`
+# runs the suite against the system's FFmpeg and each release of FFMPEG_RELEASES, and writes
+# build/matrix/summary.md (the README's compatibility table).
+FFMPEG_RELEASES := 4.3 7.1 8.1 9.0
+FFMPEG_NEWEST := 9.0
+FFMPEG_BUILD = build/ffmpeg-$(FFMPEG)$(if $(PYTHON_VERSION),-py$(PYTHON_VERSION))
+FFMPEG_TREE = $(FFMPEG_BUILD)-tree
 ffmpeg:
-	tools/ffmpeg.sh $(FFMPEG)
+	tools/ffmpeg.sh $(or $(FFMPEG),$(FFMPEG_NEWEST))
+
+matrix:
+	tools/matrix.sh $(FFMPEG_RELEASES)
 
 test-ffmpeg: system-packages $(VENV)/.installed
+	@test -n "$(FFMPEG)" || { echo "make test-ffmpeg FFMPEG=<release>: one of $(FFMPEG_RELEASES)"; exit 2; }
 	@prefix=$$(tools/ffmpeg.sh $(FFMPEG)) && \
 	rm -rf $(FFMPEG_TREE) && mkdir -p $(FFMPEG_TREE) && \
 	git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t $(FFMPEG_TREE) && \
@@ -166,7 +191,8 @@ test-ffmpeg: system-packages $(VENV)/.installed
 	  || (cat $(FFMPEG_BUILD).log; exit 1) && \
 	cmake --build $(FFMPEG_BUILD) -j 2 --target derenotes_video derenotes_core_tests && \
 	{ $(FFMPEG_BUILD)/derenotes_core_tests --gtest_brief=1; cpp=$$?; \
-	  cd $(FFMPEG_TREE) && PATH=$$prefix/bin:$$PATH ../../$(VENV)/bin/pytest -q -p no:cacheprovider; \
+	  cd $(FFMPEG_TREE) && DERENOTES_CLIP_BIN=$$(dirname $$(command -v ffmpeg)) PATH=$$prefix/bin:$$PATH \
+	    ../../$(VENV)/bin/pytest -q -p no:cacheprovider; \
 	  python=$$?; [ $$cpp = 0 ] && [ $$python = 0 ]; }
 
 clean:

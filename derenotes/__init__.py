@@ -6,6 +6,10 @@
             luma = numpy.asarray(y)         # (height, width) uint8, no copy
 """
 import logging
+import sys
+
+if sys.version_info < (3, 9):  # pip refuses sooner (requires-python); this is for a copied tree
+    raise ImportError("derenotes needs Python 3.9 or newer, not " + sys.version.split()[0])
 
 from derenotes.errors import (
     CancelledError,

@@ -51,11 +51,25 @@ def ffmpeg_raw_frames(path, stream, pix_fmt):
     return subprocess.run(args, check=True, capture_output=True).stdout
 
 
+def loaded_libavutil():
+    """The libavutil derenotes loaded (the FFmpeg under test, a wheel's own copy included): the
+    first mapped in this process once derenotes is imported, else the system's."""
+    import derenotes.libs.image.video  # noqa: F401  (maps FFmpeg's libraries)
+
+    maps = pathlib.Path("/proc/self/maps")
+    if maps.exists():
+        for line in maps.read_text().splitlines():
+            path = line.split(maxsplit=5)[-1]
+            if pathlib.Path(path).name.startswith("libavutil"):
+                return path
+    return ctypes.util.find_library("avutil")
+
+
 class LibAVUtil:
     """FFmpeg's own image layout functions, the oracle for plane sizes."""
 
     def __init__(self):
-        name = ctypes.util.find_library("avutil")
+        name = loaded_libavutil()
         if name is None:
             pytest.skip("libavutil not found")
         self.lib = ctypes.CDLL(name)
@@ -83,6 +97,16 @@ class LibAVUtil:
 
     def frame_size(self, pix_fmt, width, height):
         return self.lib.av_image_get_buffer_size(self.pix_fmt(pix_fmt), width, height, 1)
+
+
+def pytest_report_header():
+    """Which derenotes and which FFmpeg libraries the run tests (the checkout's or an installed
+    wheel's; the system's FFmpeg or another release's)."""
+    try:
+        import derenotes
+        return [f"derenotes: {derenotes.__file__}", f"libavutil: {loaded_libavutil()}"]
+    except ImportError as error:  # the extension is not built: test_docs and test_build still run
+        return [f"derenotes: not importable ({error})"]
 
 
 @pytest.fixture(scope="session")

@@ -3,20 +3,22 @@
 # work tree, for testing derenotes against it (issue 17):
 #
 #     tools/ffmpeg.sh 7.1          # or 4.3, 5.1, 8.1, 9.0: the releases Debian serves as source
+#     tools/ffmpeg.sh 9.0 wheel    # the libraries a binary wheel bundles (tools/wheel.sh)
 #
 # prints the prefix (~/.cache/derenotes/ffmpeg/7.1.5, say) once it holds lib/, include/ and the
-# ffmpeg and ffprobe programs (the tests' oracles), which find its libraries by their rpath. A
-# prefix already built is reused.
+# ffmpeg and ffprobe programs (the tests' oracles), which find its libraries by their rpath; the
+# wheel flavour (7.1.5-wheel) has no programs. A prefix already built is reused.
 #
 # Debian's archive is the only source reachable here: a private apt configuration (in the cache,
 # the system's left as it is) lists deb-src lines for bullseye, bookworm, trixie and sid, and
 # `apt-get source --download-only` fetches the upstream tarball, built without Debian's patches.
 # LGPL only (no --enable-gpl, no --enable-nonfree); nothing found on the machine is linked in but
 # what is asked for (--disable-autodetect): zlib (PNG, MOV's compressed headers), bzip2 and lzma
-# (Matroska, TIFF), libdav1d (AV1).
+# (Matroska, TIFF), libdav1d (AV1, from 5.1 on).
 set -eu
 
-wanted=${1:?usage: tools/ffmpeg.sh VERSION (4.3, 5.1, 7.1, 8.1, 9.0)}
+wanted=${1:?usage: tools/ffmpeg.sh VERSION (4.3, 5.1, 7.1, 8.1, 9.0) [wheel]}
+flavour=${2:-test}
 cache=${DERENOTES_CACHE:-$HOME/.cache/derenotes}/ffmpeg
 apt_dir=$cache/apt
 mkdir -p "$apt_dir/lists/partial" "$apt_dir/archives/partial" "$cache/src"
@@ -27,7 +29,7 @@ deb-src http://deb.debian.org/debian bookworm main
 deb-src http://deb.debian.org/debian trixie main
 deb-src http://deb.debian.org/debian sid main
 EOF
-apt_options="-o Dir::Etc::sourcelist=$apt_dir/sources.list -o Dir::Etc::sourceparts=- \
+apt_options="-o APT::Sandbox::User=root -o Dir::Etc::sourcelist=$apt_dir/sources.list -o Dir::Etc::sourceparts=- \
  -o Dir::State::Lists=$apt_dir/lists -o Dir::Cache=$apt_dir"
 if [ -z "$(ls "$apt_dir/lists" | grep -i sources || true)" ]; then
     apt-get $apt_options update -qq
@@ -38,8 +40,8 @@ debian_version=$(apt-cache $apt_options showsrc ffmpeg | sed -n 's/^Version: //p
                  | grep -E "^[0-9]+:$wanted\." | sort -V | tail -n 1)
 [ -n "$debian_version" ] || { echo "tools/ffmpeg.sh: Debian serves no FFmpeg $wanted" >&2; exit 1; }
 upstream=$(echo "$debian_version" | sed -E 's/^[0-9]+://; s/-[^-]*$//')
-prefix=$cache/$upstream
-if [ -x "$prefix/bin/ffprobe" ] && [ -f "$prefix/lib/pkgconfig/libavcodec.pc" ]; then
+prefix=$cache/$upstream$( [ "$flavour" = wheel ] && echo -wheel)
+if [ -f "$prefix/lib/pkgconfig/libavcodec.pc" ] && { [ "$flavour" = wheel ] || [ -x "$prefix/bin/ffprobe" ]; }; then
     echo "$prefix"
     exit 0
 fi
@@ -47,12 +49,16 @@ fi
 cd "$cache/src"
 tarball=$(ls ffmpeg_"$upstream".orig.tar.* 2>/dev/null | grep -v '\.asc$' | head -n 1 || true)
 if [ -z "$tarball" ]; then
-    apt-get $apt_options source --download-only -qq "ffmpeg=$debian_version" >&2
-    tarball=$(ls ffmpeg_"$upstream".orig.tar.* | grep -v '\.asc$' | head -n 1)
+    # Only the upstream tarball (checked against the Sources index) is used: a missing Debian part,
+    # as when a mirror has moved on to the next revision, does not matter.
+    apt-get $apt_options source --download-only -qq "ffmpeg=$debian_version" >&2 || true
+    tarball=$(ls ffmpeg_"$upstream".orig.tar.* 2>/dev/null | grep -v '\.asc$' | head -n 1 || true)
+    [ -n "$tarball" ] || { echo "tools/ffmpeg.sh: could not fetch ffmpeg_$upstream.orig.tar" >&2; exit 1; }
 fi
-rm -rf "ffmpeg-$upstream"
-tar xf "$tarball"
-cd "ffmpeg-$upstream"
+work=build-$(basename "$prefix")  # a directory per prefix: builds may run side by side
+rm -rf "$work" && mkdir "$work"
+tar xf "$tarball" -C "$work" --strip-components=1
+cd "$work"
 
 # Debian packages for what is linked in (installed only when missing).
 for package in nasm zlib1g-dev libbz2-dev liblzma-dev libdav1d-dev; do
@@ -60,12 +66,28 @@ for package in nasm zlib1g-dev libbz2-dev liblzma-dev libdav1d-dev; do
         || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >&2
 done
 
-./configure --prefix="$prefix" --enable-shared --enable-rpath --disable-static --disable-doc --disable-debug \
-    --disable-autodetect --enable-zlib --enable-bzlib --enable-lzma --enable-libdav1d \
-    --disable-ffplay --disable-avdevice --disable-postproc --disable-network \
-    > "$cache/configure-$upstream.log" 2>&1 \
-    || { tail -n 30 "$cache/configure-$upstream.log" >&2; exit 1; }
-make -j "$(nproc)" > "$cache/make-$upstream.log" 2>&1 || { tail -n 30 "$cache/make-$upstream.log" >&2; exit 1; }
+# FFmpeg 4's libdav1d wrapper predates dav1d 1.0's API (Debian 12's): 4.x is built without it,
+# and so decodes no AV1 (the tests that need AV1 skip).
+dav1d=$(case "$upstream" in 4.*) ;; *) echo --enable-libdav1d ;; esac)
+# libpostproc left FFmpeg in 8.0: its option goes with it.
+postproc=$(./configure --help | grep -q -- --disable-postproc && echo --disable-postproc || true)
+# The wheel's FFmpeg is the libraries derenotes loads and nothing else: no programs, no libavfilter,
+# no encoders nor muxers. Its decoders, demuxers, parsers and protocols are the tested build's.
+case "$flavour" in
+    wheel) only="--disable-programs --disable-avfilter --disable-encoders --disable-muxers" ;;
+    *) only="--disable-ffplay" ;;
+esac
+options="--enable-shared --enable-rpath --disable-static --disable-doc --disable-debug
+    --disable-autodetect --enable-zlib --enable-bzlib --enable-lzma $dav1d
+    --disable-avdevice $postproc --disable-network $only"
+# (The prefix may hold a space: it is the one argument not split.)
+./configure --prefix="$prefix" $options \
+    > "$cache/configure-$(basename "$prefix").log" 2>&1 \
+    || { tail -n 30 "$cache/configure-$(basename "$prefix").log" >&2; exit 1; }
+make -j "$(nproc)" > "$cache/make-$(basename "$prefix").log" 2>&1 || { tail -n 30 "$cache/make-$(basename "$prefix").log" >&2; exit 1; }
 make install > /dev/null
-cd .. && rm -rf "ffmpeg-$upstream"
+# The licence texts, for what bundles these libraries (tools/wheel.sh).
+mkdir -p "$prefix/share/licenses/ffmpeg" && cp COPYING.LGPLv2.1 LICENSE.md "$prefix/share/licenses/ffmpeg/"
+echo $options > "$prefix/share/licenses/ffmpeg/configure"  # the options it was built with
+cd .. && rm -rf "$work"
 echo "$prefix"

@@ -21,6 +21,10 @@ extern "C" {
 #include <new>
 #include <string>
 
+#if LIBAVCODEC_VERSION_INT < AV_VERSION_INT(58, 91, 100)
+#error "derenotes needs FFmpeg 4.3 or newer (libavcodec 58.91)"
+#endif
+
 namespace derenotes {
 
 // Closes a context avio_open2() opened. A context made with avio_alloc_context() (custom read and
