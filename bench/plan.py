@@ -3,9 +3,12 @@ the clips (made with the ffmpeg CLI into bench/out/) and which clip serves which
 C++ reference programs (bench/reference_*.cpp), built on demand. Used by bench/bench.py."""
 import pathlib
 import subprocess
+import sys
 
 BENCH = pathlib.Path(__file__).resolve().parent
 ROOT = BENCH.parent
+sys.path.insert(0, str(ROOT / "samples"))
+from clip_tools import FFMPEG as CLIP_FFMPEG  # noqa: E402  (the CLI that makes clips: libx264, lavfi)
 FFMPEG_LIBS = ["libavformat", "libavcodec", "libavutil", "libswscale", "libswresample"]
 
 REFERENCE_1T, REFERENCE_AUTO = "C++ loop threads=1", "C++ loop auto threads"
@@ -157,7 +160,7 @@ def make_clips(clips, out):
         if not path.exists():
             print(f"making {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}", flush=True)
             partial = path.with_name("partial-" + name)
-            subprocess.run(["ffmpeg", "-v", "error", "-y", *args, str(partial)], check=True, cwd=out)
+            subprocess.run([CLIP_FFMPEG, "-v", "error", "-y", *args, str(partial)], check=True, cwd=out)
             partial.rename(path)
 
 

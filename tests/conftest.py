@@ -42,27 +42,84 @@ def ffprobe(path, stream, *entries):
     return json.loads(subprocess.run(args + [str(path)], check=True, capture_output=True).stdout)
 
 
+@functools.lru_cache(maxsize=None)
+def oracle_has_decoder(name):
+    """Whether the FFmpeg under test (its CLI's build) has a decoder of that name: a release or
+    build may lack one the system's has (SVG through librsvg; AV1 in FFmpeg 4, built without
+    libdav1d)."""
+    listing = subprocess.run(["ffmpeg", "-hide_banner", "-decoders"], check=True, capture_output=True, text=True)
+    return any(line.split()[1:2] == [name] for line in listing.stdout.splitlines() if line.startswith(" "))
+
+
+@functools.lru_cache(maxsize=None)
+def passthrough():
+    """The oracle CLI's options for every decoded frame as it is (no frame-rate conversion):
+    -fps_mode passthrough, -vsync passthrough before FFmpeg 5.1."""
+    options = subprocess.run(["ffmpeg", "-hide_banner", "-h", "long"], capture_output=True, text=True).stdout
+    return ["-fps_mode", "passthrough"] if "-fps_mode" in options else ["-vsync", "passthrough"]
+
+
+def missing_decoders(clip):
+    """The decoders (the manifest's names) a sample needs that the FFmpeg under test lacks."""
+    info = MANIFEST["clips"][clip]
+    needed = {stream.get("codec") for stream in info["streams"] + info.get("audio_streams", [])} - {None}
+    try:
+        return sorted(name for name in needed if not oracle_has_decoder(name))
+    except FileNotFoundError:  # no CLI at all: the tests that need one say so themselves
+        return []
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test of a sample whose decoder the FFmpeg under test lacks is skipped, saying which."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        for value in callspec.params.values() if callspec else ():
+            for candidate in value if isinstance(value, tuple) else (value,):
+                if isinstance(candidate, str) and candidate in MANIFEST["clips"]:
+                    missing = missing_decoders(candidate)
+                    if missing:
+                        item.add_marker(pytest.mark.skip(reason=f"this FFmpeg has no {', '.join(missing)} decoder"))
+
+
 @functools.lru_cache(maxsize=8)
 def ffmpeg_raw_frames(path, stream, pix_fmt):
     """The ffmpeg CLI's decoded frames of a stream as raw bytes in its own pixel format: no
     rotation, no frame-rate conversion, no pixel conversion."""
     args = ["ffmpeg", "-v", "error", "-nostdin", "-noautorotate", "-i", str(path), "-map", f"0:v:{stream}",
-            "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", pix_fmt, "-"]
+            *passthrough(), "-f", "rawvideo", "-pix_fmt", pix_fmt, "-"]
     return subprocess.run(args, check=True, capture_output=True).stdout
 
 
-def loaded_libavutil():
-    """The libavutil derenotes loaded (the FFmpeg under test, a wheel's own copy included): the
-    first mapped in this process once derenotes is imported, else the system's."""
+def loaded_library(stem):
+    """The FFmpeg library (libavutil, libswscale, ...) derenotes loaded: the FFmpeg under test, a
+    wheel's own copy included. The first mapped in this process once derenotes is imported, else
+    the system's."""
     import derenotes.libs.image.video  # noqa: F401  (maps FFmpeg's libraries)
 
     maps = pathlib.Path("/proc/self/maps")
     if maps.exists():
         for line in maps.read_text().splitlines():
             path = line.split(maxsplit=5)[-1]
-            if pathlib.Path(path).name.startswith("libavutil"):
+            if pathlib.Path(path).name.startswith(stem):
                 return path
-    return ctypes.util.find_library("avutil")
+    return ctypes.util.find_library(stem[3:])
+
+
+def loaded_libavutil():
+    return loaded_library("libavutil")
+
+
+@functools.lru_cache(maxsize=None)
+def format_swscale_cannot_write():
+    """A pixel format decoders make that the loaded swscale cannot write (sws_isSupportedOutput,
+    swscale's own answer: NV16 until FFmpeg 7.1 learnt it), or None."""
+    avutil, swscale = ctypes.CDLL(loaded_libavutil()), ctypes.CDLL(loaded_library("libswscale"))
+    avutil.av_get_pix_fmt.argtypes = [ctypes.c_char_p]
+    for name in ["nv16", "nv20le", "p210le", "p410le", "y210le", "y212le", "xv30le", "xv36le"]:
+        value = avutil.av_get_pix_fmt(name.encode())
+        if value >= 0 and not swscale.sws_isSupportedOutput(value):
+            return name
+    return None
 
 
 class LibAVUtil:
@@ -76,8 +133,14 @@ class LibAVUtil:
         self.lib.av_get_pix_fmt.restype = ctypes.c_int
         self.lib.av_get_pix_fmt.argtypes = [ctypes.c_char_p]
         self.lib.av_image_fill_linesizes.argtypes = [ctypes.c_int * 4, ctypes.c_int, ctypes.c_int]
-        self.lib.av_image_fill_plane_sizes.argtypes = [ctypes.c_size_t * 4, ctypes.c_int, ctypes.c_int,
-                                                       ctypes.c_ssize_t * 4]
+        # av_image_fill_plane_sizes came with FFmpeg 4.4; before it, av_image_fill_pointers' offsets
+        # from a null base give the same sizes.
+        self.has_plane_sizes = hasattr(self.lib, "av_image_fill_plane_sizes")
+        if self.has_plane_sizes:
+            self.lib.av_image_fill_plane_sizes.argtypes = [ctypes.c_size_t * 4, ctypes.c_int, ctypes.c_int,
+                                                           ctypes.c_ssize_t * 4]
+        self.lib.av_image_fill_pointers.argtypes = [ctypes.c_void_p * 4, ctypes.c_int, ctypes.c_int, ctypes.c_void_p,
+                                                    ctypes.c_int * 4]
         self.lib.av_image_get_buffer_size.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int]
 
     def pix_fmt(self, name):
@@ -92,7 +155,17 @@ class LibAVUtil:
         linesizes = (ctypes.c_int * 4)()
         assert self.lib.av_image_fill_linesizes(linesizes, fmt, width) >= 0
         sizes = (ctypes.c_size_t * 4)()
-        assert self.lib.av_image_fill_plane_sizes(sizes, fmt, height, (ctypes.c_ssize_t * 4)(*linesizes)) >= 0
+        if self.has_plane_sizes:
+            assert self.lib.av_image_fill_plane_sizes(sizes, fmt, height, (ctypes.c_ssize_t * 4)(*linesizes)) >= 0
+        else:
+            data = (ctypes.c_void_p * 4)()
+            total = self.lib.av_image_fill_pointers(data, fmt, height, None, linesizes)
+            assert total >= 0
+            offsets = [data[i] or 0 for i in range(4)]
+            for i in range(4):
+                if i == 0 or data[i]:
+                    later = [o for o in offsets[i + 1:] if o]
+                    sizes[i] = (later[0] if later else total) - offsets[i]
         return [(linesizes[i] or 4, sizes[i]) for i in range(4) if sizes[i]]
 
     def frame_size(self, pix_fmt, width, height):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import derenotes
-from conftest import CLIP_FFMPEG, SAMPLES, rawvideo_bytes
+from conftest import CLIP_FFMPEG, SAMPLES, passthrough, rawvideo_bytes
 
 FORMATS = ["rgb24", "bgr24", "rgba", "bgra", "rgb565le", "gray", "rgb48le", "yuv444p"]
 SOURCES = ["yuv420p", "yuv422p", "yuvj422p"]
@@ -17,8 +17,9 @@ HEIGHTS = [10, 9]  # swscale's x86 YUV-to-RGB code runs at even heights only
 MARKER = 0xA5
 
 
-def ffmpeg(*args):
-    subprocess.run([CLIP_FFMPEG, "-v", "error", "-nostdin", "-y", *map(str, args)], check=True)
+def ffmpeg(*args, cli="ffmpeg"):
+    """The oracle CLI (the FFmpeg under test) by default; CLIP_FFMPEG for making clips (lavfi)."""
+    subprocess.run([cli, "-v", "error", "-nostdin", "-y", *map(str, args)], check=True)
 
 
 @pytest.fixture(scope="module")
@@ -36,13 +37,14 @@ def clips(tmp_path_factory):
             for w in WIDTHS:
                 clip = folder / f"{source}_{w}x{height}.nut"
                 outputs += ["-map", f"[o{w}]", "-frames:v", 2, "-c:v", "rawvideo", "-pix_fmt", source, clip]
-            ffmpeg("-f", "lavfi", "-i", "testsrc=size=80x12:rate=5", "-filter_complex", f"{split};{cuts}", *outputs)
+            ffmpeg("-f", "lavfi", "-i", "testsrc=size=80x12:rate=5", "-filter_complex", f"{split};{cuts}", *outputs,
+                   cli=CLIP_FFMPEG)
             inputs, conversions = [], []
             for i, w in enumerate(WIDTHS):
                 clip = folder / f"{source}_{w}x{height}.nut"
                 inputs += ["-i", clip]
                 for pix_fmt in FORMATS:
-                    conversions += ["-map", f"{i}:v", "-fps_mode", "passthrough", "-pix_fmt", pix_fmt, "-f", "rawvideo",
+                    conversions += ["-map", f"{i}:v", *passthrough(), "-pix_fmt", pix_fmt, "-f", "rawvideo",
                                     clip.with_suffix(f".{pix_fmt}")]
                 made[source, w, height] = clip
             ffmpeg("-filter_threads", 1, *inputs, *conversions)
@@ -85,7 +87,7 @@ def test_every_width_from_1_to_64_converts_as_the_cli_into_every_kind_of_destina
 def test_bayer_converts_whole_as_the_cli_with_one_slice(pix_fmt):
     path = SAMPLES / "bayer_gbrg8.nut"
     cli = subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-filter_threads", "1", "-i", str(path),
-                          "-fps_mode", "passthrough", "-pix_fmt", pix_fmt, "-f", "rawvideo", "-"],
+                          *passthrough(), "-pix_fmt", pix_fmt, "-f", "rawvideo", "-"],
                          check=True, capture_output=True).stdout
     with derenotes.VideoReader(path) as reader:
         frames = list(reader)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import derenotes
-from conftest import CLIP_FFMPEG, run_isolated
+from conftest import CLIP_FFMPEG, oracle_has_decoder, run_isolated
 
 RED, BLUE = (254, 0, 0), (0, 0, 254)
 # The child's peak resident memory (VmHWM: this process image's own; ru_maxrss would count the
@@ -187,6 +187,8 @@ PICTURE_BOMBS = {
 @pytest.mark.parametrize("name", sorted(PICTURE_BOMBS))
 def test_the_pixel_limit_holds_while_the_streams_are_probed(tmp_path, name):
     # The probe's decoders have the limit too, and the stream its decoder refused is refused by name.
+    if name.endswith(".svg") and not oracle_has_decoder("svg"):
+        pytest.skip("this FFmpeg has no SVG decoder (librsvg)")
     path = tmp_path / name
     path.write_bytes(PICTURE_BOMBS[name]())
     assert path.stat().st_size < 2_000_000

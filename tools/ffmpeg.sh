@@ -40,7 +40,8 @@ debian_version=$(apt-cache $apt_options showsrc ffmpeg | sed -n 's/^Version: //p
                  | grep -E "^[0-9]+:$wanted\." | sort -V | tail -n 1)
 [ -n "$debian_version" ] || { echo "tools/ffmpeg.sh: Debian serves no FFmpeg $wanted" >&2; exit 1; }
 upstream=$(echo "$debian_version" | sed -E 's/^[0-9]+://; s/-[^-]*$//')
-prefix=$cache/$upstream$( [ "$flavour" = wheel ] && echo -wheel)
+suffix=$(case "$flavour" in wheel) echo -wheel ;; esac)
+prefix=$cache/$upstream$suffix
 if [ -f "$prefix/lib/pkgconfig/libavcodec.pc" ] && { [ "$flavour" = wheel ] || [ -x "$prefix/bin/ffprobe" ]; }; then
     echo "$prefix"
     exit 0

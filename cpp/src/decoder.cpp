@@ -193,7 +193,7 @@ std::optional<PacketInfo> Decoder::seek(std::int64_t time) {
 }
 
 void Decoder::attach_palette(const std::vector<std::uint8_t>& palette) {
-    if (!packet_pending_ || av_packet_get_side_data(packet_.get(), AV_PKT_DATA_PALETTE, nullptr)) return;
+    if (!packet_pending_ || packet_side_data(packet_.get(), AV_PKT_DATA_PALETTE, nullptr)) return;
     std::uint8_t* data = av_packet_new_side_data(packet_.get(), AV_PKT_DATA_PALETTE, palette.size());
     if (!data) throw std::bad_alloc();
     std::copy(palette.begin(), palette.end(), data);

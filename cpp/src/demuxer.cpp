@@ -81,7 +81,7 @@ const AVInputFormat* Demuxer::probe_format() {
     const AVInputFormat* format = nullptr;
     const std::string& url = source_->url();
     // The bytes read stay in the reader's buffer: avformat_open_input reads them again from there.
-    if (av_probe_input_buffer2(io_.get(), &format, url.empty() ? nullptr : url.c_str(), format_.get(), 0,
+    if (probe_input_buffer(io_.get(), &format, url.empty() ? nullptr : url.c_str(), format_.get(), 0,
                                format_->format_probesize) < 0)
         return nullptr;
     return format;
@@ -98,7 +98,7 @@ void Demuxer::check_declared_packets(const AVInputFormat* format) {
 void Demuxer::check_indexed_packets() const {
     if (options_.max_packets <= 0) return;
     std::int64_t entries = 0;
-    for (unsigned i = 0; i < format_->nb_streams; ++i) entries += avformat_index_get_entries_count(format_->streams[i]);
+    for (unsigned i = 0; i < format_->nb_streams; ++i) entries += index_entries_count(format_->streams[i]);
     if (entries > options_.max_packets)
         throw limit_exceeded("the file's index lists " + std::to_string(entries) + " packets", "max_packets",
                              options_.max_packets);
@@ -146,7 +146,7 @@ void Demuxer::check_not_a_list_of_files(const AVInputFormat* format) {
     // io_open (concat with a demuxer of its own, DASH), and fail to open: the file, probed again
     // (on this error path only), tells whether it was one of them.
     if (!format && (avio_seek(io_.get(), 0, SEEK_SET) < 0 ||
-                    av_probe_input_buffer2(io_.get(), &format, nullptr, nullptr, 0, 0) < 0))
+                    probe_input_buffer(io_.get(), &format, nullptr, nullptr, 0, 0) < 0))
         return;
     if (!lists_other_resources(format)) return;
     const std::string asked = refused_ ? " ('" + *refused_ + "')" : " (the log says which)";
@@ -215,7 +215,7 @@ void Demuxer::open_input() {
     check_declared_packets(format);
     AVFormatContext* raw_format = format_.release();  // avformat_open_input frees it on failure
     const std::string& url = source_->url();
-    const int opened = avformat_open_input(&raw_format, url.empty() ? nullptr : url.c_str(), format, nullptr);
+    const int opened = derenotes::open_input(&raw_format, url.empty() ? nullptr : url.c_str(), format, nullptr);
     if (opened < 0 && !options_.allow_nested) check_not_a_list_of_files(nullptr);
     check_ffmpeg(opened, "cannot open file");
     format_.reset(raw_format);
@@ -304,7 +304,7 @@ void Demuxer::describe_packets(PacketList& list, std::size_t count, AVPacket* pa
                                  "max_packets", options_.max_packets);
         }
         std::size_t palette_size = 0;
-        if (const std::uint8_t* palette = av_packet_get_side_data(packet, AV_PKT_DATA_PALETTE, &palette_size))
+        if (const std::uint8_t* palette = packet_side_data(packet, AV_PKT_DATA_PALETTE, &palette_size))
             list.palettes.emplace_back(packets.size(), std::vector<std::uint8_t>(palette, palette + palette_size));
         packets.push_back(describe_packet(packet));
         av_packet_unref(packet);

@@ -188,7 +188,7 @@ std::optional<std::int64_t> mp4_declared_samples(const Source& source, Interrupt
 std::optional<std::vector<PacketInfo>> mp4_packets(const Source& source, Interrupter& interrupter,
                                                    const AVFormatContext* format, AVStream* stream) {
     if (!format->iformat || std::strncmp(format->iformat->name, "mov,", 4) != 0) return std::nullopt;
-    const int entries = avformat_index_get_entries_count(stream);
+    const int entries = index_entries_count(stream);
     if (entries <= 0) return std::nullopt;
     std::optional<OwnReader> reader = open_own_reader(source, interrupter);
     if (!reader) return std::nullopt;
@@ -199,7 +199,7 @@ std::optional<std::vector<PacketInfo>> mp4_packets(const Source& source, Interru
     // millions of samples in a few bytes).
     for (int i = 0; i < entries; ++i) {
         if (i % kEntriesBetweenInterruptChecks == 0) interrupter.check();
-        const AVIndexEntry* entry = avformat_index_get_entry(stream, i);
+        const AVIndexEntry* entry = index_entry(stream, i);
         if (entry->pos < 0 || entry->pos + entry->size > file_size) return std::nullopt;
     }
     const std::optional<Box> moov = find_child(io.get(), 0, file_size, MKBETAG('m', 'o', 'o', 'v'));
@@ -215,7 +215,7 @@ std::optional<std::vector<PacketInfo>> mp4_packets(const Source& source, Interru
     std::vector<PacketInfo> packets(entries);
     for (int i = 0; i < entries; ++i) {
         if (i % kEntriesBetweenInterruptChecks == 0) interrupter.check();
-        const AVIndexEntry* entry = avformat_index_get_entry(stream, i);
+        const AVIndexEntry* entry = index_entry(stream, i);
         PacketInfo& packet = packets[i];
         packet.dts = entry->timestamp;
         packet.pts = entry->timestamp + offsets->shift + offsets->per_sample[i];

@@ -22,7 +22,7 @@ std::unique_ptr<Frame> sine_frame(int samples, int rate, std::int64_t first) {
     frame->nb_samples = samples;
     frame->sample_rate = rate;
     frame->pts = first;
-    av_channel_layout_default(&frame->ch_layout, 2);
+    set_default_channels(frame.get(), 2);
     if (av_frame_get_buffer(frame.get(), 0) < 0) return nullptr;
     for (int channel = 0; channel < 2; ++channel) {
         auto* data = reinterpret_cast<float*>(frame->extended_data[channel]);
@@ -85,12 +85,9 @@ TEST(AudioConverter, FramesInTurnAreTheStreamConvertedInOneGo) {
     EXPECT_EQ(converter.sample_format(), AV_SAMPLE_FMT_S16P);
 
     SwrContext* swr = nullptr;
-    AVChannelLayout stereo, mono;
-    av_channel_layout_default(&stereo, 2);
-    av_channel_layout_default(&mono, 1);
-    ASSERT_GE(swr_alloc_set_opts2(&swr, &mono, AV_SAMPLE_FMT_S16P, 16000, &stereo, AV_SAMPLE_FMT_FLTP, rate, 0,
-                                  nullptr),
-              0);
+    ASSERT_GE(alloc_resampler(&swr, ChannelLayout::default_for(1), AV_SAMPLE_FMT_S16P, 16000,
+                              ChannelLayout::default_for(2), AV_SAMPLE_FMT_FLTP, rate),
+              0);  // swr_alloc_set_opts2, or swr_alloc_set_opts before FFmpeg 5.1
     ASSERT_GE(swr_init(swr), 0);
     std::vector<std::int16_t> expected(left.size());
     const std::uint8_t* input[2] = {reinterpret_cast<const std::uint8_t*>(left.data()),

@@ -32,7 +32,7 @@ TEST(PlaneLayout, EveryPixelFormatMatchesFFmpegLinesizesAndPlaneSizes) {
             std::ptrdiff_t linesizes_wide[4];
             for (int i = 0; i < 4; ++i) linesizes_wide[i] = linesizes[i];
             std::size_t plane_sizes[4];
-            ASSERT_GE(av_image_fill_plane_sizes(plane_sizes, format, size.height, linesizes_wide), 0);
+            ASSERT_GE(image_plane_sizes(plane_sizes, format, size.height, linesizes_wide), 0);
 
             const std::vector<PlaneLayout> planes = describe_planes(format, size.width, size.height);
             const bool has_palette = desc->flags & AV_PIX_FMT_FLAG_PAL;

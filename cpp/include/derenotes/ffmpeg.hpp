@@ -77,6 +77,17 @@ inline int frame_channels(const AVFrame* frame) {
 #endif
 }
 
+// Gives an audio frame `channels` channels in FFmpeg's default layout for that count.
+inline void set_default_channels(AVFrame* frame, int channels) {
+#if DERENOTES_HAS_CHANNEL_LAYOUT
+    av_channel_layout_uninit(&frame->ch_layout);
+    av_channel_layout_default(&frame->ch_layout, channels);
+#else
+    frame->channels = channels;
+    frame->channel_layout = static_cast<std::uint64_t>(av_get_default_channel_layout(channels));
+#endif
+}
+
 // Whether FFmpeg flagged the frame as a key frame (FFmpeg 6.1 moved this into frame->flags).
 inline bool frame_is_key(const AVFrame* frame) {
 #if LIBAVUTIL_VERSION_INT >= AV_VERSION_INT(58, 29, 100)
@@ -105,6 +116,76 @@ inline const std::int32_t* stream_display_matrix(const AVStream& stream) {
     const std::uint8_t* data = av_stream_get_side_data(&stream, AV_PKT_DATA_DISPLAYMATRIX, &size);
     if (!data || static_cast<std::size_t>(size) < kMatrixBytes) return nullptr;
     return reinterpret_cast<const std::int32_t*>(data);
+#endif
+}
+
+// libavformat 59 (FFmpeg 5.0) made input formats const; FFmpeg 4 takes them non-const, and only
+// reads them.
+#if LIBAVFORMAT_VERSION_MAJOR >= 59
+using InputFormatArgument = const AVInputFormat*;
+#else
+using InputFormatArgument = AVInputFormat*;
+#endif
+
+inline int probe_input_buffer(AVIOContext* io, const AVInputFormat** format, const char* url, void* log_context,
+                              unsigned offset, unsigned max_probe_size) {
+    InputFormatArgument probed = nullptr;
+    const int result = av_probe_input_buffer2(io, &probed, url, log_context, offset, max_probe_size);
+    *format = probed;
+    return result;
+}
+
+inline int open_input(AVFormatContext** context, const char* url, const AVInputFormat* format,
+                      AVDictionary** options) {
+    return avformat_open_input(context, url, const_cast<InputFormatArgument>(format), options);
+}
+
+// A stream's index (its entries' count and one of them): FFmpeg 4.4 hid AVStream's fields behind
+// these functions.
+inline int index_entries_count(AVStream* stream) {
+#if LIBAVFORMAT_VERSION_INT >= AV_VERSION_INT(58, 78, 100)
+    return avformat_index_get_entries_count(stream);
+#else
+    return stream->nb_index_entries;
+#endif
+}
+inline const AVIndexEntry* index_entry(AVStream* stream, int i) {
+#if LIBAVFORMAT_VERSION_INT >= AV_VERSION_INT(58, 78, 100)
+    return avformat_index_get_entry(stream, i);
+#else
+    return i >= 0 && i < stream->nb_index_entries ? &stream->index_entries[i] : nullptr;
+#endif
+}
+
+// A packet's side data of one type, and its size (an int before FFmpeg 5).
+inline const std::uint8_t* packet_side_data(const AVPacket* packet, AVPacketSideDataType type, std::size_t* size) {
+#if LIBAVCODEC_VERSION_MAJOR >= 59
+    std::size_t bytes = 0;
+#else
+    int bytes = 0;
+#endif
+    const std::uint8_t* data = av_packet_get_side_data(packet, type, &bytes);
+    if (size) *size = static_cast<std::size_t>(bytes);
+    return data;
+}
+
+// The bytes of each plane of an image (av_image_fill_plane_sizes, from FFmpeg 4.4; before it, the
+// offsets av_image_fill_pointers gives from a null base).
+inline int image_plane_sizes(std::size_t sizes[4], AVPixelFormat format, int height, const std::ptrdiff_t linesizes[4]) {
+#if LIBAVUTIL_VERSION_INT >= AV_VERSION_INT(56, 66, 100)
+    return av_image_fill_plane_sizes(sizes, format, height, linesizes);
+#else
+    int narrow[4];
+    for (int i = 0; i < 4; ++i) narrow[i] = static_cast<int>(linesizes[i]);
+    std::uint8_t* data[4] = {nullptr, nullptr, nullptr, nullptr};
+    const int total = av_image_fill_pointers(data, format, height, nullptr, narrow);
+    if (total < 0) return total;
+    const auto offset = [&](int i) { return reinterpret_cast<std::uintptr_t>(data[i]); };  // from the null base
+    for (int i = 0; i < 4; ++i) {
+        const std::uintptr_t end = i < 3 && data[i + 1] ? offset(i + 1) : static_cast<std::uintptr_t>(total);
+        sizes[i] = data[i] || i == 0 ? end - offset(i) : 0;
+    }
+    return total;
 #endif
 }
 
