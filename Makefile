@@ -30,8 +30,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # after that `cmake --build` rebuilds only what changed.
 CMAKE_PYTHON = -DPython_EXECUTABLE=$(CURDIR)/$(PY)
 DEV_BUILD := build/dev$(if $(PYTHON_VERSION),-$(PYTHON_VERSION))
-ASAN_BUILD := build/asan
-ASAN_TREE := build/asan-tree
+ASAN_BUILD := build/asan$(if $(PYTHON_VERSION),-$(PYTHON_VERSION))
+ASAN_TREE := $(ASAN_BUILD)-tree
 SANITIZERS := address,undefined
 
 demo: build
