@@ -63,7 +63,10 @@ void StreamDecoder::configure(const AVStream& stream) {
     if (options_.max_pixels > 0) context_->max_pixels = options_.max_pixels;  // frames that grow mid-stream
 }
 
-void StreamDecoder::count_damage() {
+void StreamDecoder::count_damage(int code) {
+    // Out of memory is ours to raise; any other codec error is damage in the input, which the
+    // ffmpeg CLI counts and decodes past.
+    if (code == AVERROR(ENOMEM)) throw Error(code, name_, "cannot decode");
     ++decode_errors_;
     damaged_since_last_frame_ = true;
 }
@@ -74,10 +77,8 @@ bool StreamDecoder::send(const AVPacket* packet, bool skip_if_unreferenced) {
     context_->skip_frame = skip_if_unreferenced ? AVDISCARD_NONREF : AVDISCARD_DEFAULT;
     const int sent = avcodec_send_packet(context_.get(), packet);
     if (sent >= 0) return true;
-    // We only feed after the decoder asked for input, so EAGAIN cannot happen; anything else
-    // is a damaged packet. Like the ffmpeg CLI, count it and go on with the next one.
-    if (sent == AVERROR(ENOMEM)) throw Error(sent, name_, "cannot decode");
-    count_damage();
+    // We only feed after the decoder asked for input, so EAGAIN cannot happen: a damaged packet.
+    count_damage(sent);
     return false;
 }
 
@@ -87,8 +88,7 @@ void StreamDecoder::send_end() {
     // The codec takes the end of input, then decodes what it holds: an error now is a frame
     // thread's on one of the last packets (with some thread counts it comes here rather than
     // from receive()). Draining goes on, as after a rejected packet.
-    if (sent == AVERROR(ENOMEM)) throw Error(sent, name_, "cannot decode");
-    count_damage();
+    count_damage(sent);
 }
 
 StreamDecoder::Output StreamDecoder::receive() {
@@ -107,8 +107,7 @@ StreamDecoder::Output StreamDecoder::receive() {
         out.status = Status::NeedsInput;
     } else {
         // A frame the decoder gave up on (frame threads report errors here): go on.
-        if (ret == AVERROR(ENOMEM)) throw Error(ret, name_, "cannot decode");
-        count_damage();
+        count_damage(ret);
         out.status = Status::Rejected;
     }
     return out;

@@ -63,7 +63,7 @@ private:
     void configure(const AVStream& stream);  // threads, time base, limits
     // The Error for the codec's failure: a codec reads no file, so an errno code is about the data.
     Error failure(int code, const char* context) const;
-    void count_damage();
+    void count_damage(int code);  // a codec error: raises ENOMEM, counts anything else as damage
     // Frames made from packets the demuxer flagged as corrupt are reported damaged.
     void remember_corrupt_packet(const AVPacket* packet);
     bool from_corrupt_packet(const AVFrame* frame);  // forgets the packet once matched
