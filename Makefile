@@ -25,7 +25,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 #                from the tree), and the C++ tests; Release flags
 #   build/asan   the same with ASan + UBSan; the extension goes into build/asan-tree
 #   build/fuzz   the libFuzzer target, with clang
-#   build/wheel  what `make wheel` and tests/test_build.py's wheel build reuse (scikit-build-core)
+#   build/wheel-X.Y  what tests/test_build.py's wheel build reuses (scikit-build-core), per Python;
+#                build/wheel-bundled-X.Y the same for `make wheel` (tools/wheel.sh)
 # Each is configured once (again when the virtual environment changes, or CMake decides it must);
 # after that `cmake --build` rebuilds only what changed.
 CMAKE_PYTHON = -DPython_EXECUTABLE=$(CURDIR)/$(PY)

@@ -16,6 +16,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 # Under `make asan` libasan is preloaded into every process: the wheel is not what that run checks,
 # and building one with the compilers instrumented would take minutes.
 SANITIZED = "libasan" in os.environ.get("LD_PRELOAD", "")
+# The wheel's CMake build directory, kept between runs, one per Python (its cache names the Python).
+WHEEL_BUILD = "wheel-%d.%d" % sys.version_info[:2]
 needs_checkout = pytest.mark.skipif(not (ROOT / "derenotes").is_dir(),
                                     reason="no source tree: testing an installed derenotes")
 
@@ -40,10 +42,10 @@ def test_missing_ffmpeg_development_files_are_named(tmp_path):
 @pytest.mark.skipif(SANITIZED, reason="the wheel is built and checked by the normal run")
 @needs_checkout
 def test_wheel_holds_the_python_files_and_the_stripped_module(tmp_path):
-    """What `pip install .` installs. The CMake build directory build/wheel is kept between runs,
+    """What `pip install .` installs. The CMake build directory build/wheel-X.Y is kept between runs,
     so that after the first (about a minute) this only packs the wheel."""
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "-q",
-                    "-w", str(tmp_path), f"--config-settings=build-dir={ROOT / 'build' / 'wheel'}", str(ROOT)],
+                    "-w", str(tmp_path), f"--config-settings=build-dir={ROOT / 'build' / WHEEL_BUILD}", str(ROOT)],
                    cwd=ROOT, check=True, timeout=600)
     (wheel,) = tmp_path.glob("derenotes-*.whl")
     with zipfile.ZipFile(wheel) as archive:
