@@ -37,27 +37,55 @@ cdef int _positive_or_zero(str name, value) except -1:
     return value
 
 
+cdef class _SampleMemory:
+    """The memory of a (channels, samples) result: one PyMem_RawMalloc block (traced, like NumPy's
+    own), grown and cut by realloc, which moves large blocks by remapping their pages rather than
+    copying them. The array read() returns is made over it (its base) and frees it. (NumPy 2.5's
+    ndarray.resize, which this used to rely on, copies: old and new held at once.)"""
+    cdef uint8_t* data
+    cdef Py_ssize_t nbytes
+
+    def __dealloc__(self):
+        PyMem_RawFree(self.data)
+
+    def __getbuffer__(self, Py_buffer* view, int flags):
+        PyBuffer_FillInfo(view, self, self.data, self.nbytes, 0, flags)
+
+    def __releasebuffer__(self, Py_buffer* view):
+        pass
+
+    cdef int resize(self, Py_ssize_t nbytes) except -1:
+        cdef void* moved = PyMem_RawRealloc(self.data, max(nbytes, 1))
+        if moved == NULL:
+            raise MemoryError(f"cannot hold {nbytes} bytes of samples")
+        self.data = <uint8_t*>moved
+        self.nbytes = nbytes
+        return 0
+
+
 cdef class _Samples:
     """A (channels, samples) array filled from an AudioConverter's output, grown as needed in
     place (realloc, rows moved), and cut to what was filled at the end, also in place: it never
     holds more than the result and its spare room."""
-    cdef object array
+    cdef _SampleMemory memory
     cdef uint8_t* data
     cdef unique_ptr[Prefault] prefault  # maps the array's fresh pages ahead of the writes
     cdef int channels, item_bytes
     cdef int64_t capacity, filled
+    cdef str dtype
 
     @staticmethod
     cdef _Samples of(AudioConverter* converter, int64_t capacity):
         """Room for `capacity` samples of the converter's output."""
-        import numpy
         cdef _Samples samples = _Samples.__new__(_Samples)
         samples.channels = converter.channels()
         samples.item_bytes = converter.bytes_per_sample()
         samples.capacity = max(capacity, 1)
-        samples.array = numpy.empty((samples.channels, samples.capacity), _SAMPLE_DTYPES[converter.sample_format()])
-        samples.data = <uint8_t*><size_t>samples.array.__array_interface__["data"][0]
-        samples.prefault.reset(new Prefault(samples.data, samples.array.nbytes))
+        samples.dtype = _SAMPLE_DTYPES[converter.sample_format()]
+        samples.memory = _SampleMemory.__new__(_SampleMemory)
+        samples.memory.resize(samples.channels * samples.capacity * samples.item_bytes)
+        samples.data = samples.memory.data
+        samples.prefault.reset(new Prefault(samples.data, samples.memory.nbytes))
         return samples
 
     cdef int _reshape(self, int64_t capacity) except -1:
@@ -70,8 +98,8 @@ cdef class _Samples:
             for channel in range(1, self.channels):
                 memmove(self.data + channel * capacity * self.item_bytes, self.data + channel * old * self.item_bytes,
                         keep)
-        self.array.resize((self.channels, capacity), refcheck=False)
-        self.data = <uint8_t*><size_t>self.array.__array_interface__["data"][0]
+        self.memory.resize(self.channels * capacity * self.item_bytes)
+        self.data = self.memory.data
         if capacity > old:  # the memory grew: rows move towards the end, the last first
             for channel in range(self.channels - 1, 0, -1):
                 memmove(self.data + channel * capacity * self.item_bytes, self.data + channel * old * self.item_bytes,
@@ -92,12 +120,15 @@ cdef class _Samples:
         return 0
 
     cdef object result(self):
+        """The array, over this memory (no copy); this object is done with."""
+        import numpy
         with nogil:
             self.prefault.reset()
         if self.filled != self.capacity:
             self._reshape(self.filled)
-        array, self.array = self.array, None
-        return array
+        memory, self.memory = self.memory, None
+        self.data = NULL
+        return numpy.ndarray((self.channels, self.filled), self.dtype, buffer=memory)  # its base: the memory
 
 
 cdef class _AudioRead:

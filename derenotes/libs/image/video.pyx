@@ -37,8 +37,10 @@ from cpython.buffer cimport (
     PyBUF_ND,
     PyBUF_STRIDES,
     PyBUF_WRITABLE,
+    PyBuffer_FillInfo,
 )
 from cpython.bytes cimport PyBytes_FromStringAndSize
+from cpython.mem cimport PyMem_RawFree, PyMem_RawRealloc
 from cpython.exc cimport PyErr_Occurred
 from cpython.object cimport PyObject, PyTypeObject
 from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_IsValid, PyCapsule_New
