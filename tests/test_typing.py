@@ -20,6 +20,7 @@ def run(*command, cwd=ROOT):
     return subprocess.run([sys.executable, "-m", *command], cwd=cwd, capture_output=True, text=True, timeout=600)
 
 
+@pytest.mark.skipif(sys.version_info < (3, 10), reason="stubtest takes typing.Any for a function on Python 3.9")
 def test_the_stubs_agree_with_the_built_module():
     # pyproject.toml's mypy settings: derenotes.ray's Ray is not followed (it tripled the time).
     result = run("mypy.stubtest", "--mypy-config-file", "pyproject.toml", "derenotes")
