@@ -10,6 +10,7 @@ with FFmpeg's threads, and every frame converted to rgb24 with threads=1. Prints
 of each and the ratio of the paired medians (system / wheel: above 1 means the wheel is faster).
 """
 import argparse
+import os
 import pathlib
 import statistics
 import subprocess
@@ -55,9 +56,11 @@ def main():
         for clip in CLIPS:
             for case, (convert, threads) in CASES.items():
                 for env, python in ENVIRONMENTS.items():
+                    # The checkout's module is in its tree; the wheel's is installed.
+                    variables = dict(os.environ, PYTHONPATH=str(ROOT)) if "wheel" not in env else os.environ
                     result = subprocess.run([str(python), "-c", TIMER.format(convert=convert, threads=threads),
                                              str(args.out / clip)], cwd="/tmp", check=True, capture_output=True,
-                                            text=True)
+                                            text=True, env=variables)
                     seconds, frames, module = result.stdout.split()
                     assert int(frames) == 250, (env, clip, frames)
                     assert ("site-packages" in module) == ("wheel" in env), module
