@@ -17,8 +17,9 @@ status=0
 # The last gtest and pytest summary lines of a log, shortened for the table.
 row() {
     release=$1 log=$2 result=$3
-    cpp=$(grep -E '^\[  (PASSED|FAILED)  \] [0-9]+ test' "$log" | head -n 2 | sed -E 's/\[ *([A-Z]+) *\] /\1 /' \
-          | tr '\n' ' ' | sed 's/ *$//')
+    ran=$(sed -n 's/^\[==========\] \([0-9]*\) tests\{0,1\} from .* ran\..*/\1/p' "$log" | head -n 1)
+    passed=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) tests\{0,1\}\./\1/p' "$log" | head -n 1)
+    cpp=${passed:+$passed of $ran passed}
     python=$(grep -E '^=*.*(passed|failed|error).* in [0-9.]+s' "$log" | tail -n 1 | sed -E 's/^=+ //; s/ =+$//')
     printf '| %s | %s | %s | %s |\n' "$release" "${cpp:-?}" "${python:-?}" "$result" >> "$summary"
 }
