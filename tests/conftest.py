@@ -1,7 +1,7 @@
 """Shared fixtures and helpers: the sample clips, their manifest, the independent oracles (the
-ffmpeg and ffprobe CLIs, and FFmpeg's own image functions from libavutil through ctypes), and
-the CLI that makes the tests' own clips, the small helpers several test files use (a clip's first frame, a frame's or a conversion's
-bytes as rawvideo lays them out, a child interpreter)."""
+ffmpeg and ffprobe CLIs, and FFmpeg's own image functions from libavutil through ctypes), the
+CLI that makes the tests' own clips, and the small helpers several test files use (a clip's first
+frame, a frame's or a conversion's bytes as rawvideo lays them out, a child interpreter)."""
 import ctypes
 import ctypes.util
 import functools

@@ -100,7 +100,9 @@ def test_sdist_is_made_without_ffmpeg_and_holds_sources_samples_and_tests(tmp_pa
     (sdist,) = tmp_path.glob("derenotes-*.tar.gz")
     with tarfile.open(sdist) as archive:
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
-        archive.extractall(tmp_path / "unpacked", filter="data") if sys.version_info >= (3, 12) else \
+        if sys.version_info >= (3, 12):
+            archive.extractall(tmp_path / "unpacked", filter="data")
+        else:
             archive.extractall(tmp_path / "unpacked")
     manifest = json.loads((ROOT / "samples" / "manifest.json").read_text())
     needed = {"CMakeLists.txt", "pyproject.toml", "README.md", "LICENSE", "Makefile", "derenotes/__init__.py",

@@ -223,19 +223,13 @@ class ChannelLayout {
 #endif
         return out;
     }
-    // A frame's or a stream's layout, as stored: its order may be unspecified.
-    static ChannelLayout of(const AVFrame& frame) {
+    // A frame's or a stream's (AVCodecParameters) layout, as stored: its order may be unspecified.
+    template <typename WithLayout>
+    static ChannelLayout of(const WithLayout& owner) {
 #if DERENOTES_HAS_CHANNEL_LAYOUT
-        return ChannelLayout(frame.ch_layout);
+        return ChannelLayout(owner.ch_layout);
 #else
-        return ChannelLayout(frame.channel_layout, frame.channels);
-#endif
-    }
-    static ChannelLayout of(const AVCodecParameters& parameters) {
-#if DERENOTES_HAS_CHANNEL_LAYOUT
-        return ChannelLayout(parameters.ch_layout);
-#else
-        return ChannelLayout(parameters.channel_layout, parameters.channels);
+        return ChannelLayout(owner.channel_layout, owner.channels);
 #endif
     }
     // Becomes the layout FFmpeg calls `name` ("stereo", "5.1(side)", "FL+FR"); false if none.

@@ -68,7 +68,6 @@ cdef class _Samples:
     place (realloc, rows moved), and cut to what was filled at the end, also in place: it never
     holds more than the result and its spare room."""
     cdef _SampleMemory memory
-    cdef uint8_t* data
     cdef unique_ptr[Prefault] prefault  # maps the array's fresh pages ahead of the writes
     cdef int channels, item_bytes
     cdef int64_t capacity, filled
@@ -84,26 +83,26 @@ cdef class _Samples:
         samples.dtype = _SAMPLE_DTYPES[converter.sample_format()]
         samples.memory = _SampleMemory.__new__(_SampleMemory)
         samples.memory.resize(samples.channels * samples.capacity * samples.item_bytes)
-        samples.data = samples.memory.data
-        samples.prefault.reset(new Prefault(samples.data, samples.memory.nbytes))
+        samples.prefault.reset(new Prefault(samples.memory.data, samples.memory.nbytes))
         return samples
+
+    cdef inline uint8_t* _row(self, int64_t channel, int64_t capacity) noexcept:
+        """Where a channel's row starts when the rows have room for `capacity` samples."""
+        return self.memory.data + channel * capacity * self.item_bytes
 
     cdef int _reshape(self, int64_t capacity) except -1:
         """Gives the rows room for `capacity` samples, moving each row to its new place."""
-        cdef int64_t old = self.capacity, row_bytes, channel
+        cdef int64_t old = self.capacity, channel
         cdef int64_t keep = min(self.filled, capacity) * self.item_bytes
         with nogil:
             self.prefault.reset()  # joined: the memory is about to move
         if capacity < old:  # rows move towards the start first, then the memory shrinks
             for channel in range(1, self.channels):
-                memmove(self.data + channel * capacity * self.item_bytes, self.data + channel * old * self.item_bytes,
-                        keep)
+                memmove(self._row(channel, capacity), self._row(channel, old), keep)
         self.memory.resize(self.channels * capacity * self.item_bytes)
-        self.data = self.memory.data
         if capacity > old:  # the memory grew: rows move towards the end, the last first
             for channel in range(self.channels - 1, 0, -1):
-                memmove(self.data + channel * capacity * self.item_bytes, self.data + channel * old * self.item_bytes,
-                        keep)
+                memmove(self._row(channel, capacity), self._row(channel, old), keep)
         self.capacity = capacity
         return 0
 
@@ -114,7 +113,7 @@ cdef class _Samples:
             self._reshape(max(self.filled + count, self.capacity + self.capacity // 2))
         cdef size_t offset = self.filled * self.item_bytes
         for channel in range(self.channels):
-            memcpy(self.data + channel * self.capacity * self.item_bytes + offset,
+            memcpy(self._row(channel, self.capacity) + offset,
                    converter.plane(channel) + <size_t>first * self.item_bytes, <size_t>count * self.item_bytes)
         self.filled += count
         return 0
@@ -127,7 +126,6 @@ cdef class _Samples:
         if self.filled != self.capacity:
             self._reshape(self.filled)
         memory, self.memory = self.memory, None
-        self.data = NULL
         return numpy.ndarray((self.channels, self.filled), self.dtype, buffer=memory)  # its base: the memory
 
 
