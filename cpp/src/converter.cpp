@@ -173,6 +173,81 @@ void check_rows(int rows, int fewest, int most) {
                                          std::to_string(fewest) + "-" + std::to_string(most));
 }
 
+// FFmpeg 8 and later (kScalerConvertsFrames): the colour range and matrix the filter graph gives
+// the scale filter's output for the CLI (libavfilter's pick_format and buffersrc, checked against
+// the CLI's `-v debug` log). YUV keeps the input's when the input is YUV too (full range for the
+// yuvj formats); gray and RGB are full range, float formats have none.
+bool is_regular_yuv(const AVPixFmtDescriptor* desc) {
+    constexpr auto not_yuv = AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_XYZ | AV_PIX_FMT_FLAG_FLOAT;
+    return desc->nb_components >= 3 && !(desc->flags & not_yuv);
+}
+
+bool is_full_range_yuv(int format) {
+    return format == AV_PIX_FMT_YUVJ420P || format == AV_PIX_FMT_YUVJ422P || format == AV_PIX_FMT_YUVJ444P ||
+           format == AV_PIX_FMT_YUVJ440P || format == AV_PIX_FMT_YUVJ411P;
+}
+
+void set_negotiated_colours(AVFrame* output, const AVFrame* input) {
+    const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(output->format));
+    if (is_regular_yuv(desc)) {
+        const bool from_yuv = is_regular_yuv(av_pix_fmt_desc_get(static_cast<AVPixelFormat>(input->format)));
+        output->colorspace = from_yuv ? input->colorspace : AVCOL_SPC_UNSPECIFIED;
+        output->color_range = is_full_range_yuv(output->format) ? AVCOL_RANGE_JPEG
+                              : from_yuv                         ? input->color_range
+                                                                 : AVCOL_RANGE_UNSPECIFIED;
+        return;
+    }
+    output->color_range = (desc->flags & AV_PIX_FMT_FLAG_FLOAT) ? AVCOL_RANGE_UNSPECIFIED : AVCOL_RANGE_JPEG;
+    output->colorspace = (desc->flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_XYZ)) ? AVCOL_SPC_RGB
+                                                                                   : AVCOL_SPC_UNSPECIFIED;
+}
+
+// FFmpeg 8 and later: converts as the scale filter's scale_frame() does. The input is the frame
+// with its chroma location dropped and marked progressive (the filter's defaults); the output
+// has the input's properties (primaries, transfer, side data: no colour mapping) but for the
+// negotiated range and matrix. swscale writes whole blocks of pixels past a row's end, so it
+// writes into the thread's frame, laid out as FFmpeg's, and that is copied into the destination.
+void convert_whole_frame(const AVFrame* source, int format, int width, int height, int flags,
+                         const std::vector<PlaneLayout>& planes, std::uint8_t* const data[4],
+                         const int linesize[4]) {
+    thread_local ScaleContextPtr frame_context;
+    if (!frame_context) {
+        frame_context.reset(sws_alloc_context());
+        // One thread, which gives the CLI's bytes whatever its thread count (checked: 1, 2, 7).
+        if (!frame_context || av_opt_set_int(frame_context.get(), "threads", 1, 0) < 0) throw std::bad_alloc();
+    }
+    const int set = av_opt_set_int(frame_context.get(), "sws_flags", flags, 0);
+    if (set < 0) throw Error(set, "", "invalid swscale flags");
+    const FramePtr input(alloc_frame()), output(alloc_frame());
+    if (!input || !output) throw std::bad_alloc();
+    int copied = av_frame_copy_props(input.get(), source);
+    input->format = source->format;
+    input->width = source->width;
+    input->height = source->height;
+    std::copy(source->data, source->data + 4, input->data);
+    std::copy(source->linesize, source->linesize + 4, input->linesize);
+    input->chroma_location = AVCHROMA_LOC_UNSPECIFIED;
+    clear_interlaced(input.get());
+    if (copied >= 0) copied = av_frame_copy_props(output.get(), input.get());
+    if (copied < 0) throw std::bad_alloc();
+    output->format = format;
+    output->width = width;
+    output->height = height;
+    set_negotiated_colours(output.get(), input.get());
+    AVFrame* scratch = thread_scratch(format, width, height);
+    clear_rows(scratch, planes, 0);
+    std::copy(scratch->data, scratch->data + 4, output->data);
+    std::copy(scratch->linesize, scratch->linesize + 4, output->linesize);
+    const int scaled = scale_frame(frame_context.get(), output.get(), input.get());
+    if (scaled < 0) {
+        frame_context.reset();
+        throw Error(scaled, "", std::string("cannot convert ") +
+                                    av_get_pix_fmt_name(static_cast<AVPixelFormat>(source->format)) + " to " +
+                                    av_get_pix_fmt_name(static_cast<AVPixelFormat>(format)));
+    }
+    copy_image(data, linesize, scratch->data, scratch->linesize, static_cast<AVPixelFormat>(format), width, height);
+}
+
 }  // namespace
 
 void convert_frame(const Frame& frame, int format, int width, int height, int flags, std::uint8_t* const data[4],
@@ -184,6 +259,7 @@ void convert_frame(const Frame& frame, int format, int width, int height, int fl
         return;
     }
     const std::vector<PlaneLayout> planes = describe_planes(pixel_format, width, height);
+    if (kScalerConvertsFrames) return convert_whole_frame(source, format, width, height, flags, planes, data, linesize);
     const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(pixel_format);
     SwsContext* scaler = thread_context(source, format, width, height, flags);
     // Straight only at the frame's size: resizing, the bytes swscale computes for the last column

@@ -45,16 +45,82 @@ std::unique_ptr<Frame> random_frame(AVPixelFormat format, int width, int height,
     return std::make_unique<Frame>(std::move(frame), layout, 0, false);
 }
 
-// What the CLI's scaler makes: one sws_scale call over the whole frame into a frame of FFmpeg's,
-// with swscale's default colour details as derenotes sets them for a frame that does not say its
-// own. A variant finds the bytes swscale does not determine from the frame alone: `before`, the
-// context first converts that frame and then this one thrice (as derenotes's context has in this
-// test), over noise. Such bytes: the last column of some downscales and the last chroma column
-// of odd widths from RGB (read from stale buffers), rgb8/rgb4_byte's error-diffusion dithering
-// (carried from frame to frame), and bytes no converter writes (left as they were: zeros here).
+// From FFmpeg 8 on, the CLI's scaler converts whole frames with sws_scale_frame(), by their colour
+// properties: the input's without its chroma location, and for the output what the CLI's filter
+// graph negotiates (its `-v debug` log): RGB and gray full range, YUV the input's range and matrix
+// when the input is YUV too (full range for yuvj), unspecified when not.
+void set_cli_colours(AVFrame* output, const AVFrame* input) {
+    const auto yuv = [](int format) {
+        const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(format));
+        return desc->nb_components >= 3 && !(desc->flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL |
+                                                              AV_PIX_FMT_FLAG_XYZ | AV_PIX_FMT_FLAG_FLOAT));
+    };
+    const bool full_range_yuv = std::string(av_get_pix_fmt_name(static_cast<AVPixelFormat>(output->format)))
+                                    .rfind("yuvj", 0) == 0;
+    if (!yuv(output->format)) {
+        const bool is_float = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(output->format))->flags &
+                              AV_PIX_FMT_FLAG_FLOAT;
+        output->color_range = is_float ? AVCOL_RANGE_UNSPECIFIED : AVCOL_RANGE_JPEG;
+    } else if (full_range_yuv) {
+        output->color_range = AVCOL_RANGE_JPEG;
+        if (yuv(input->format)) output->colorspace = input->colorspace;
+    } else if (yuv(input->format)) {
+        output->color_range = input->color_range;
+        output->colorspace = input->colorspace;
+    }
+}
+
+// One sws_scale_frame() call per input, as FFmpeg 8's scale filter makes it (above).
+bool scale_frames(const std::vector<const Frame*>& inputs, AVFrame* output, int flags) {
+    ScaleContextPtr context(sws_alloc_context());
+    if (!context || av_opt_set_int(context.get(), "sws_flags", flags, 0) < 0 ||
+        av_opt_set_int(context.get(), "threads", 1, 0) < 0)
+        return false;
+    for (const Frame* frame : inputs) {
+        FramePtr input(alloc_frame());
+        const AVFrame* source = frame->av_frame();
+        input->format = source->format;
+        input->width = source->width;
+        input->height = source->height;
+        input->colorspace = source->colorspace;
+        input->color_range = source->color_range;
+        std::copy(source->data, source->data + 4, input->data);
+        std::copy(source->linesize, source->linesize + 4, input->linesize);
+        output->colorspace = AVCOL_SPC_UNSPECIFIED;
+        output->color_range = AVCOL_RANGE_UNSPECIFIED;
+        set_cli_colours(output, input.get());
+        if (scale_frame(context.get(), output, input.get()) < 0) return false;
+    }
+    return true;
+}
+
+// What the CLI's scaler makes: one sws_scale call over the whole frame (sws_scale_frame from FFmpeg
+// 8 on, above) into a frame of FFmpeg's, with swscale's default colour details as derenotes sets
+// them for a frame that does not say its own. A variant finds the bytes swscale does not determine
+// from the frame alone: `before`, the context first converts that frame and then this one thrice
+// (as derenotes's context has in this test), over noise. Such bytes: the last column of some
+// downscales and the last chroma column of odd widths from RGB (read from stale buffers),
+// rgb8/rgb4_byte's error-diffusion dithering (carried from frame to frame), and bytes no
+// converter writes (left as they were: zeros here).
 FramePtr reference_conversion(const Frame& frame, AVPixelFormat format, int width, int height, int flags,
                               const Frame* before = nullptr) {
     const AVFrame* source = frame.av_frame();
+    if (kScalerConvertsFrames) {
+        FramePtr output(alloc_frame());
+        output->format = format;
+        output->width = width;
+        output->height = height;
+        if (av_frame_get_buffer(output.get(), 0) < 0) return nullptr;
+        std::uint32_t seed = 99;
+        for (int i = 0; i < AV_NUM_DATA_POINTERS && output->buf[i]; ++i)
+            for (std::size_t byte = 0; byte < output->buf[i]->size; ++byte) {
+                seed = seed * 1664525u + 1013904223u;
+                output->buf[i]->data[byte] = before ? static_cast<std::uint8_t>(seed >> 24) : 0;
+            }
+        std::vector<const Frame*> inputs = {&frame};
+        if (before) inputs = {before, &frame, &frame, &frame};
+        return scale_frames(inputs, output.get(), flags) ? std::move(output) : nullptr;
+    }
     ScaleContextPtr context(sws_getContext(source->width, source->height, static_cast<AVPixelFormat>(source->format),
                                            width, height, format, flags, nullptr, nullptr, nullptr));
     if (!context) return nullptr;

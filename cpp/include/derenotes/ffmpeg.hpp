@@ -97,6 +97,31 @@ inline bool frame_is_key(const AVFrame* frame) {
 #endif
 }
 
+// Marks the frame progressive (FFmpeg 6.1 moved this flag into frame->flags too).
+inline void clear_interlaced(AVFrame* frame) {
+#if LIBAVUTIL_VERSION_INT >= AV_VERSION_INT(58, 29, 100)
+    frame->flags &= ~AV_FRAME_FLAG_INTERLACED;
+#else
+    frame->interlaced_frame = 0;
+#endif
+}
+
+// How the CLI's scale filter converts, which converter.cpp follows. From FFmpeg 8 (libswscale 9)
+// on, it hands sws_scale_frame() whole frames that carry their colour properties, the output's
+// colour range and matrix as the filter graph negotiated them, and swscale builds its conversion
+// from those; before, it called sws_scale() on a context given the input's matrix and range.
+constexpr bool kScalerConvertsFrames = LIBSWSCALE_VERSION_MAJOR >= 9;
+
+// sws_scale_frame() as FFmpeg 8 runs it; called only where kScalerConvertsFrames.
+inline int scale_frame(SwsContext* context, AVFrame* destination, const AVFrame* source) {
+#if LIBSWSCALE_VERSION_MAJOR >= 9
+    return sws_scale_frame(context, destination, source);
+#else
+    (void)context, (void)destination, (void)source;
+    return AVERROR(ENOSYS);
+#endif
+}
+
 // The stream's display matrix (nine int32), or nullptr (FFmpeg 6.1 moved stream side data into
 // codecpar).
 inline const std::int32_t* stream_display_matrix(const AVStream& stream) {
