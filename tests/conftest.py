@@ -9,6 +9,7 @@ import json
 import pathlib
 import subprocess
 import sys
+import tempfile
 import textwrap
 
 import numpy as np
@@ -49,6 +50,24 @@ def oracle_has_decoder(name):
     libdav1d)."""
     listing = subprocess.run(["ffmpeg", "-hide_banner", "-decoders"], check=True, capture_output=True, text=True)
     return any(line.split()[1:2] == [name] for line in listing.stdout.splitlines() if line.startswith(" "))
+
+
+@functools.lru_cache(maxsize=None)
+def oracle_has_demuxer(name):
+    """Whether the FFmpeg under test has a demuxer of that name (DASH needs libxml2, which the
+    releases built by tools/ffmpeg.sh leave out)."""
+    listing = subprocess.run(["ffmpeg", "-hide_banner", "-demuxers"], check=True, capture_output=True, text=True)
+    return any(name in line.split()[1].split(",") for line in listing.stdout.splitlines()[4:] if line.split()[1:])
+
+
+@functools.lru_cache(maxsize=None)
+def hls_needs_its_extension():
+    """Whether the FFmpeg under test reads an HLS playlist only under a playlist's extension (7.1 and
+    later): its CLI asked to read one named upload.mp4."""
+    with tempfile.TemporaryDirectory() as directory:
+        playlist = pathlib.Path(directory) / "upload.mp4"
+        playlist.write_text(f"#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:1,\n{SAMPLES / 'h264.ts'}\n#EXT-X-ENDLIST\n")
+        return subprocess.run(["ffprobe", "-v", "error", str(playlist)], capture_output=True).returncode != 0
 
 
 @functools.lru_cache(maxsize=None)

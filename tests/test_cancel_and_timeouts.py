@@ -104,6 +104,8 @@ def test_a_list_that_names_itself_is_refused_when_nested_opens_are_allowed(tmp_p
                 outcome.append("opened")
             except derenotes.LimitExceededError as error:
                 outcome.append("refused " + str(error))
+            except derenotes.DecodeError as error:  # FFmpeg 9 refuses some of these itself
+                outcome.append("FFmpeg refused " + str(error))
             outcome.append(time.monotonic() - started)
         thread = threading.Thread(target=read)
         thread.start()
@@ -114,7 +116,10 @@ def test_a_list_that_names_itself_is_refused_when_nested_opens_are_allowed(tmp_p
         """, path, timeout=60)
     assert result.returncode == 0, result.stderr
     outcome, seconds, peak_mib = result.stdout.splitlines()
-    assert outcome.startswith("refused ") and name in outcome and "nest" in outcome or "max_nested_opens" in outcome
+    if outcome.startswith("FFmpeg refused "):
+        assert name in outcome and ("Impossible to open" in outcome or "parse_playlist error" in outcome), outcome
+    else:
+        assert outcome.startswith("refused ") and name in outcome and "nest" in outcome or "max_nested_opens" in outcome
     assert float(seconds) < 5 and int(peak_mib) < 500, (seconds, peak_mib)
 
 

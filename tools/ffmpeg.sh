@@ -42,7 +42,10 @@ debian_version=$(apt-cache $apt_options showsrc ffmpeg | sed -n 's/^Version: //p
 upstream=$(echo "$debian_version" | sed -E 's/^[0-9]+://; s/-[^-]*$//')
 suffix=$(case "$flavour" in wheel) echo -wheel ;; esac)
 prefix=$cache/$upstream$suffix
-if [ -f "$prefix/lib/pkgconfig/libavcodec.pc" ] && { [ "$flavour" = wheel ] || [ -x "$prefix/bin/ffprobe" ]; }; then
+# The build's recipe: raise it when the options below change, and prefixes built before are rebuilt.
+recipe=2  # 2: network protocols with OpenSSL
+if [ "$(cat "$prefix/share/licenses/ffmpeg/recipe" 2>/dev/null)" = "$recipe" ] \
+   && { [ "$flavour" = wheel ] || [ -x "$prefix/bin/ffprobe" ]; }; then
     echo "$prefix"
     exit 0
 fi
@@ -62,7 +65,7 @@ tar xf "$tarball" -C "$work" --strip-components=1
 cd "$work"
 
 # Debian packages for what is linked in (installed only when missing).
-for package in nasm zlib1g-dev libbz2-dev liblzma-dev libdav1d-dev; do
+for package in nasm zlib1g-dev libbz2-dev liblzma-dev libdav1d-dev libssl-dev; do
     dpkg-query -W -f='${Status}\n' "$package" 2>/dev/null | grep -q "ok installed" \
         || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >&2
 done
@@ -78,17 +81,21 @@ case "$flavour" in
     wheel) only="--disable-programs --disable-avfilter --disable-encoders --disable-muxers" ;;
     *) only="--disable-ffplay" ;;
 esac
+# Network protocols with OpenSSL for TLS (https): OpenSSL 3 is under the Apache License 2.0, which
+# goes with the LGPL version 3, hence --enable-version3.
 options="--enable-shared --enable-rpath --disable-static --disable-doc --disable-debug
-    --disable-autodetect --enable-zlib --enable-bzlib --enable-lzma $dav1d
-    --disable-avdevice $postproc --disable-network $only"
+    --disable-autodetect --enable-zlib --enable-bzlib --enable-lzma $dav1d --enable-openssl --enable-version3
+    --disable-avdevice $postproc $only"
 # (The prefix may hold a space: it is the one argument not split.)
 ./configure --prefix="$prefix" $options \
     > "$cache/configure-$(basename "$prefix").log" 2>&1 \
     || { tail -n 30 "$cache/configure-$(basename "$prefix").log" >&2; exit 1; }
 make -j "$(nproc)" > "$cache/make-$(basename "$prefix").log" 2>&1 || { tail -n 30 "$cache/make-$(basename "$prefix").log" >&2; exit 1; }
+rm -rf "$prefix"  # what an earlier recipe installed
 make install > /dev/null
 # The licence texts, for what bundles these libraries (tools/wheel.sh).
-mkdir -p "$prefix/share/licenses/ffmpeg" && cp COPYING.LGPLv2.1 LICENSE.md "$prefix/share/licenses/ffmpeg/"
+mkdir -p "$prefix/share/licenses/ffmpeg" && cp COPYING.LGPLv3 COPYING.LGPLv2.1 LICENSE.md "$prefix/share/licenses/ffmpeg/"
 echo $options > "$prefix/share/licenses/ffmpeg/configure"  # the options it was built with
+echo "$recipe" > "$prefix/share/licenses/ffmpeg/recipe"
 cd .. && rm -rf "$work"
 echo "$prefix"

@@ -72,8 +72,38 @@ int AudioConverter::bytes_per_sample() const {
     return av_get_bytes_per_sample(static_cast<AVSampleFormat>(out_format_));
 }
 
+namespace {
+
+// The downmix levels the frame carries, as the CLI passes them to aresample (all zero if none).
+AVDownmixInfo downmix_info(const AVFrame& frame) {
+    AVDownmixInfo info{};
+    if (!kResamplerTakesDownmixInfo) return info;
+    const AVFrameSideData* side_data = av_frame_get_side_data(&frame, AV_FRAME_DATA_DOWNMIX_INFO);
+    if (side_data && side_data->size >= sizeof(info)) std::memcpy(&info, side_data->data, sizeof(info));
+    return info;
+}
+
+bool same_levels(const AVDownmixInfo& a, const AVDownmixInfo& b) { return std::memcmp(&a, &b, sizeof(a)) == 0; }
+
+// The levels set as FFmpeg 8's aresample sets them: Dolby's Lt/Rt or Pro Logic II levels and matrix
+// encoding only when the output is stereo.
+void set_downmix_levels(SwrContext* context, const AVDownmixInfo& info, bool stereo_output) {
+    const bool matrix_encoded = stereo_output && (info.preferred_downmix_type == AV_DOWNMIX_TYPE_LTRT ||
+                                                  info.preferred_downmix_type == AV_DOWNMIX_TYPE_DPLII);
+    const int encoding = !matrix_encoded ? AV_MATRIX_ENCODING_NONE
+                         : info.preferred_downmix_type == AV_DOWNMIX_TYPE_LTRT ? AV_MATRIX_ENCODING_DOLBY
+                                                                                : AV_MATRIX_ENCODING_DPLII;
+    av_opt_set_double(context, "clev", matrix_encoded ? info.center_mix_level_ltrt : info.center_mix_level, 0);
+    av_opt_set_double(context, "slev", matrix_encoded ? info.surround_mix_level_ltrt : info.surround_mix_level, 0);
+    av_opt_set_double(context, "lfe_mix_level", info.lfe_mix_level, 0);
+    av_opt_set_int(context, "matrix_encoding", encoding, 0);
+}
+
+}  // namespace
+
 bool AudioConverter::input_changed(const AVFrame& frame) const {
-    return frame.format != in_format_ || frame.sample_rate != in_rate_ || input_layout(frame) != in_layout_;
+    return frame.format != in_format_ || frame.sample_rate != in_rate_ || input_layout(frame) != in_layout_ ||
+           !same_levels(downmix_info(frame), in_downmix_);
 }
 
 void AudioConverter::set_up(const AVFrame& frame) {
@@ -97,6 +127,9 @@ void AudioConverter::set_up(const AVFrame& frame) {
                           static_cast<AVSampleFormat>(in_format_), in_rate_),
           "", "cannot set up the resampler");
     swr_.reset(context);
+    in_downmix_ = downmix_info(frame);
+    if (av_frame_get_side_data(&frame, AV_FRAME_DATA_DOWNMIX_INFO) && kResamplerTakesDownmixInfo)
+        set_downmix_levels(context, in_downmix_, out_layout_ == ChannelLayout::default_for(2));
     int ret = swr_init(context);
     if (ret < 0) throw Error(ret, "", "cannot set up the resampler for this conversion", ErrorKind::Unsupported);
 }

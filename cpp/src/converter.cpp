@@ -57,8 +57,8 @@ constexpr int kRowOvershoot = 256;
 // every multiple of 16 up to 1024 (none), into tight rows against padded ones (FFmpeg 5.1).
 constexpr int kStraightWidthMultiple = 16;
 
-// The colour matrix swscale should use for a frame, as the CLI's scale filter picks it: the
-// frame's own, with BT.601 for unspecified, RGB, YCgCo and unknown values.
+// The colour matrix swscale should use for a frame before FFmpeg 7.1, as the CLI's scale filter
+// picks it: the frame's own, with BT.601 for unspecified, RGB, YCgCo and unknown values.
 int matrix_of(const AVFrame* frame) {
     const int colorspace = frame->colorspace;
     if (colorspace < AVCOL_SPC_BT709 || colorspace > AVCOL_SPC_BT2020_CL || colorspace == AVCOL_SPC_YCGCO)
@@ -66,11 +66,50 @@ int matrix_of(const AVFrame* frame) {
     return colorspace;
 }
 
+bool is_regular_yuv(const AVPixFmtDescriptor* desc) {
+    constexpr auto not_yuv = AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL | kPixelFormatFlagXyz | AV_PIX_FMT_FLAG_FLOAT;
+    return desc->nb_components >= 3 && !(desc->flags & not_yuv);
+}
+
+bool is_full_range_yuv(int format) {
+    return format == AV_PIX_FMT_YUVJ420P || format == AV_PIX_FMT_YUVJ422P || format == AV_PIX_FMT_YUVJ444P ||
+           format == AV_PIX_FMT_YUVJ440P || format == AV_PIX_FMT_YUVJ411P;
+}
+
+// From FFmpeg 7.1 on (kFilterGraphNegotiatesColours), the colour range and matrix of the links
+// into and out of the CLI's scale filter, as its filter graph negotiates them (libavfilter's
+// buffersrc and pick_format; checked against the CLI's `-v debug` log). YUV carries the frame's,
+// full range for the yuvj formats; an output in YUV carries the input's when that is YUV too,
+// else none. Gray and RGB are full range (float formats have none), and RGB's matrix is RGB.
+struct LinkColours {
+    int range;
+    int space;
+};
+
+LinkColours link_colours(int format, int range, int space) {
+    const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(format));
+    if (is_regular_yuv(desc)) return {is_full_range_yuv(format) ? AVCOL_RANGE_JPEG : range, space};
+    return {(desc->flags & AV_PIX_FMT_FLAG_FLOAT) ? AVCOL_RANGE_UNSPECIFIED : AVCOL_RANGE_JPEG,
+            (desc->flags & (AV_PIX_FMT_FLAG_RGB | kPixelFormatFlagXyz)) ? AVCOL_SPC_RGB : AVCOL_SPC_UNSPECIFIED};
+}
+
+LinkColours input_link(const AVFrame* source) {
+    return link_colours(source->format, source->color_range, source->colorspace);
+}
+
+LinkColours output_link(int format, const AVFrame* source) {
+    if (!is_regular_yuv(av_pix_fmt_desc_get(static_cast<AVPixelFormat>(source->format))))
+        return link_colours(format, AVCOL_RANGE_UNSPECIFIED, AVCOL_SPC_UNSPECIFIED);
+    return link_colours(format, source->color_range, source->colorspace);
+}
+
 // The thread's swscale context: the last conversion's, reused while sizes, formats and flags stay.
 thread_local ScaleContextPtr context;
 
-// The thread's context for this conversion, set to the source's colours: its matrix and range; the
-// destination keeps swscale's default range (limited for YUV and gray), as the CLI's.
+// The thread's context for this conversion, with the colour details the CLI's scale filter gives
+// its context. Before FFmpeg 7.1: the source's matrix and range, and swscale's default range for
+// the destination (limited for YUV and gray). From 7.1 on: the ranges of the links into and out of
+// the filter where they have one, the input link's matrix, and the output link's where it has one.
 SwsContext* thread_context(const AVFrame* source, int format, int width, int height, int flags) {
     context.reset(sws_getCachedContext(context.release(), source->width, source->height,
                                        static_cast<AVPixelFormat>(source->format), width, height,
@@ -86,10 +125,19 @@ SwsContext* thread_context(const AVFrame* source, int format, int width, int hei
     int source_full = 0, destination_full = 0, brightness = 0, contrast = 0, saturation = 0;
     sws_getColorspaceDetails(context.get(), &inverse_table, &source_full, &table, &destination_full, &brightness,
                              &contrast, &saturation);
-    const int* coefficients = sws_getCoefficients(matrix_of(source));
-    if (source->color_range != AVCOL_RANGE_UNSPECIFIED) source_full = source->color_range == AVCOL_RANGE_JPEG;
-    sws_setColorspaceDetails(context.get(), coefficients, source_full, coefficients, destination_full, brightness,
-                             contrast, saturation);
+    const int* inverse_coefficients = sws_getCoefficients(matrix_of(source));
+    const int* coefficients = inverse_coefficients;
+    if (kFilterGraphNegotiatesColours) {
+        const LinkColours in = input_link(source), out = output_link(format, source);
+        if (in.range != AVCOL_RANGE_UNSPECIFIED) source_full = in.range == AVCOL_RANGE_JPEG;
+        if (out.range != AVCOL_RANGE_UNSPECIFIED) destination_full = out.range == AVCOL_RANGE_JPEG;
+        inverse_coefficients = sws_getCoefficients(in.space);
+        coefficients = out.space != AVCOL_SPC_UNSPECIFIED ? sws_getCoefficients(out.space) : inverse_coefficients;
+    } else if (source->color_range != AVCOL_RANGE_UNSPECIFIED) {
+        source_full = source->color_range == AVCOL_RANGE_JPEG;
+    }
+    sws_setColorspaceDetails(context.get(), inverse_coefficients, source_full, coefficients, destination_full,
+                             brightness, contrast, saturation);
     return context.get();
 }
 
@@ -173,35 +221,6 @@ void check_rows(int rows, int fewest, int most) {
                                          std::to_string(fewest) + "-" + std::to_string(most));
 }
 
-// FFmpeg 8 and later (kScalerConvertsFrames): the colour range and matrix the filter graph gives
-// the scale filter's output for the CLI (libavfilter's pick_format and buffersrc, checked against
-// the CLI's `-v debug` log). YUV keeps the input's when the input is YUV too (full range for the
-// yuvj formats); gray and RGB are full range, float formats have none.
-bool is_regular_yuv(const AVPixFmtDescriptor* desc) {
-    constexpr auto not_yuv = AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_XYZ | AV_PIX_FMT_FLAG_FLOAT;
-    return desc->nb_components >= 3 && !(desc->flags & not_yuv);
-}
-
-bool is_full_range_yuv(int format) {
-    return format == AV_PIX_FMT_YUVJ420P || format == AV_PIX_FMT_YUVJ422P || format == AV_PIX_FMT_YUVJ444P ||
-           format == AV_PIX_FMT_YUVJ440P || format == AV_PIX_FMT_YUVJ411P;
-}
-
-void set_negotiated_colours(AVFrame* output, const AVFrame* input) {
-    const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(output->format));
-    if (is_regular_yuv(desc)) {
-        const bool from_yuv = is_regular_yuv(av_pix_fmt_desc_get(static_cast<AVPixelFormat>(input->format)));
-        output->colorspace = from_yuv ? input->colorspace : AVCOL_SPC_UNSPECIFIED;
-        output->color_range = is_full_range_yuv(output->format) ? AVCOL_RANGE_JPEG
-                              : from_yuv                         ? input->color_range
-                                                                 : AVCOL_RANGE_UNSPECIFIED;
-        return;
-    }
-    output->color_range = (desc->flags & AV_PIX_FMT_FLAG_FLOAT) ? AVCOL_RANGE_UNSPECIFIED : AVCOL_RANGE_JPEG;
-    output->colorspace = (desc->flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_XYZ)) ? AVCOL_SPC_RGB
-                                                                                   : AVCOL_SPC_UNSPECIFIED;
-}
-
 // FFmpeg 8 and later: converts as the scale filter's scale_frame() does. The input is the frame
 // with its chroma location dropped and marked progressive (the filter's defaults); the output
 // has the input's properties (primaries, transfer, side data: no colour mapping) but for the
@@ -233,7 +252,9 @@ void convert_whole_frame(const AVFrame* source, int format, int width, int heigh
     output->format = format;
     output->width = width;
     output->height = height;
-    set_negotiated_colours(output.get(), input.get());
+    const LinkColours colours = output_link(format, input.get());
+    output->color_range = static_cast<AVColorRange>(colours.range);
+    output->colorspace = static_cast<AVColorSpace>(colours.space);
     AVFrame* scratch = thread_scratch(format, width, height);
     clear_rows(scratch, planes, 0);
     std::copy(scratch->data, scratch->data + 4, output->data);

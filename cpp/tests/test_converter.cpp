@@ -53,7 +53,7 @@ void set_cli_colours(AVFrame* output, const AVFrame* input) {
     const auto yuv = [](int format) {
         const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(format));
         return desc->nb_components >= 3 && !(desc->flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL |
-                                                              AV_PIX_FMT_FLAG_XYZ | AV_PIX_FMT_FLAG_FLOAT));
+                                                              kPixelFormatFlagXyz | AV_PIX_FMT_FLAG_FLOAT));
     };
     const bool full_range_yuv = std::string(av_get_pix_fmt_name(static_cast<AVPixelFormat>(output->format)))
                                     .rfind("yuvj", 0) == 0;

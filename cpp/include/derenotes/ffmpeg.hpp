@@ -10,6 +10,7 @@ extern "C" {
 #include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
 #include <libavutil/channel_layout.h>
+#include <libavutil/downmix_info.h>
 #include <libavutil/samplefmt.h>
 #include <libswresample/swresample.h>
 #include <libswscale/swscale.h>
@@ -106,11 +107,27 @@ inline void clear_interlaced(AVFrame* frame) {
 #endif
 }
 
-// How the CLI's scale filter converts, which converter.cpp follows. From FFmpeg 8 (libswscale 9)
-// on, it hands sws_scale_frame() whole frames that carry their colour properties, the output's
-// colour range and matrix as the filter graph negotiated them, and swscale builds its conversion
-// from those; before, it called sws_scale() on a context given the input's matrix and range.
+// The pixel-format flag of the XYZ formats (FFmpeg 7.0); 0 before it, where nothing that asks for
+// it runs (kFilterGraphNegotiatesColours).
+#ifdef AV_PIX_FMT_FLAG_XYZ
+constexpr std::uint64_t kPixelFormatFlagXyz = AV_PIX_FMT_FLAG_XYZ;
+#else
+constexpr std::uint64_t kPixelFormatFlagXyz = 0;
+#endif
+
+// How the CLI's scale filter converts, which converter.cpp follows. From FFmpeg 7.1 (libavutil
+// 59.39, the libraries derenotes links standing for libavfilter's) on, the filter graph negotiates
+// colour ranges and matrices: gray and RGB outputs are full range, YUV keeps the input's.
+constexpr bool kFilterGraphNegotiatesColours = LIBAVUTIL_VERSION_INT >= AV_VERSION_INT(59, 39, 100);
+// From FFmpeg 8 (libswscale 9) on, it hands sws_scale_frame() whole frames that carry their colour
+// properties and the output's negotiated range and matrix, and swscale builds its conversion from
+// those; before, it called sws_scale() on a context given the matrices and ranges.
 constexpr bool kScalerConvertsFrames = LIBSWSCALE_VERSION_MAJOR >= 9;
+
+// From FFmpeg 8 (libavutil 60) on, the CLI's aresample filter downmixes with the levels the first
+// frame carries (AV_FRAME_DATA_DOWNMIX_INFO: AC-3's and E-AC-3's centre, surround and LFE levels);
+// checked with 8.1 and 9.0 (8.0 is not in Debian's archive).
+constexpr bool kResamplerTakesDownmixInfo = LIBAVUTIL_VERSION_MAJOR >= 60;
 
 // sws_scale_frame() as FFmpeg 8 runs it; called only where kScalerConvertsFrames.
 inline int scale_frame(SwsContext* context, AVFrame* destination, const AVFrame* source) {
