@@ -34,13 +34,14 @@ tree=$(echo "$work"/unpacked/derenotes-*)
 licenses=$(echo "$tree"/derenotes-*.dist-info)/licenses
 mkdir -p "$licenses/bundled"
 multiarch=$(gcc -print-multiarch)
-cp "$prefix/share/licenses/ffmpeg/COPYING.LGPLv2.1" "$licenses/bundled/FFmpeg-COPYING.LGPLv2.1"
+cp "$prefix/share/licenses/ffmpeg/COPYING.LGPLv3" "$licenses/bundled/FFmpeg-COPYING.LGPLv3"
 cp "$prefix/share/licenses/ffmpeg/LICENSE.md" "$licenses/bundled/FFmpeg-LICENSE.md"
 {
     echo "# The libraries bundled in derenotes.libs/"
     echo
     echo "derenotes loads FFmpeg's libraries, built for this wheel from FFmpeg $(basename "$prefix" -wheel)"
-    echo "(Debian's source package, upstream tarball) under the LGPL 2.1 or later, configured with:"
+    echo "(Debian's source package, upstream tarball) under the LGPL version 3 or later (version 3"
+    echo "because it links OpenSSL 3, which is under the Apache License 2.0), configured with:"
     echo
     echo "    $(cat "$prefix/share/licenses/ffmpeg/configure")"
     echo
@@ -51,7 +52,7 @@ cp "$prefix/share/licenses/ffmpeg/LICENSE.md" "$licenses/bundled/FFmpeg-LICENSE.
     for lib in "$tree"/derenotes.libs/*.so*; do
         name=$(basename "$lib")
         case "$name" in
-            libav*|libsw*) echo "| $name | FFmpeg $(basename "$prefix" -wheel) | LGPL-2.1-or-later (FFmpeg-COPYING.LGPLv2.1) |" ;;
+            libav*|libsw*) echo "| $name | FFmpeg $(basename "$prefix" -wheel) | LGPL-3.0-or-later (FFmpeg-COPYING.LGPLv3) |" ;;
             *)
                 stem=$(echo "$name" | sed -E 's/-[0-9a-f]{8}\..*//; s/\.so.*//')
                 package=$(dpkg -S "/lib/$multiarch/$stem.so.*" "/usr/lib/$multiarch/$stem.so.*" 2>/dev/null \

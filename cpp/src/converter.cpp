@@ -100,7 +100,8 @@ LinkColours input_link(const AVFrame* source) {
 LinkColours output_link(int format, const AVFrame* source) {
     if (!is_regular_yuv(av_pix_fmt_desc_get(static_cast<AVPixelFormat>(source->format))))
         return link_colours(format, AVCOL_RANGE_UNSPECIFIED, AVCOL_SPC_UNSPECIFIED);
-    return link_colours(format, source->color_range, source->colorspace);
+    const LinkColours in = input_link(source);
+    return link_colours(format, in.range, in.space);
 }
 
 // The thread's swscale context: the last conversion's, reused while sizes, formats and flags stay.

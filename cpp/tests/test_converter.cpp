@@ -45,29 +45,35 @@ std::unique_ptr<Frame> random_frame(AVPixelFormat format, int width, int height,
     return std::make_unique<Frame>(std::move(frame), layout, 0, false);
 }
 
-// From FFmpeg 8 on, the CLI's scaler converts whole frames with sws_scale_frame(), by their colour
-// properties: the input's without its chroma location, and for the output what the CLI's filter
-// graph negotiates (its `-v debug` log): RGB and gray full range, YUV the input's range and matrix
-// when the input is YUV too (full range for yuvj), unspecified when not.
-void set_cli_colours(AVFrame* output, const AVFrame* input) {
-    const auto yuv = [](int format) {
-        const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(format));
-        return desc->nb_components >= 3 && !(desc->flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL |
-                                                              kPixelFormatFlagXyz | AV_PIX_FMT_FLAG_FLOAT));
-    };
-    const bool full_range_yuv = std::string(av_get_pix_fmt_name(static_cast<AVPixelFormat>(output->format)))
-                                    .rfind("yuvj", 0) == 0;
-    if (!yuv(output->format)) {
-        const bool is_float = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(output->format))->flags &
-                              AV_PIX_FMT_FLAG_FLOAT;
-        output->color_range = is_float ? AVCOL_RANGE_UNSPECIFIED : AVCOL_RANGE_JPEG;
-    } else if (full_range_yuv) {
-        output->color_range = AVCOL_RANGE_JPEG;
-        if (yuv(input->format)) output->colorspace = input->colorspace;
-    } else if (yuv(input->format)) {
-        output->color_range = input->color_range;
-        output->colorspace = input->colorspace;
-    }
+// From FFmpeg 7.1 on, the CLI's filter graph gives the scale filter's links a colour range and
+// matrix (its `-v debug` log): YUV carries the frame's (full range for yuvj), gray and RGB are full
+// range (float formats have none), RGB's matrix is RGB. The output's YUV carries the input's when
+// that is YUV too. 7.1 gives them to sws_setColorspaceDetails; from 8 on the frames carry them
+// (without the input's chroma location) into sws_scale_frame().
+bool is_yuv(int format) {
+    const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(format));
+    return desc->nb_components >= 3 &&
+           !(desc->flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL | kPixelFormatFlagXyz | AV_PIX_FMT_FLAG_FLOAT));
+}
+
+void set_link_colours(AVFrame* link, int range, int space) {
+    const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(link->format));
+    link->color_range = static_cast<AVColorRange>(range);
+    link->colorspace = static_cast<AVColorSpace>(space);
+    if (is_yuv(link->format) && std::string(desc->name).rfind("yuvj", 0) == 0) link->color_range = AVCOL_RANGE_JPEG;
+    if (is_yuv(link->format)) return;
+    link->color_range = (desc->flags & AV_PIX_FMT_FLAG_FLOAT) ? AVCOL_RANGE_UNSPECIFIED : AVCOL_RANGE_JPEG;
+    link->colorspace = (desc->flags & (AV_PIX_FMT_FLAG_RGB | kPixelFormatFlagXyz)) ? AVCOL_SPC_RGB
+                                                                                  : AVCOL_SPC_UNSPECIFIED;
+}
+
+// Sets `input_link` to the colours of the link into the scale filter, `output` to the link out of it.
+void set_cli_colours(AVFrame* output, AVFrame* input_link, const AVFrame* input) {
+    input_link->format = input->format;
+    set_link_colours(input_link, input->color_range, input->colorspace);
+    const bool yuv = is_yuv(input->format);
+    set_link_colours(output, yuv ? input_link->color_range : AVCOL_RANGE_UNSPECIFIED,
+                     yuv ? input_link->colorspace : AVCOL_SPC_UNSPECIFIED);
 }
 
 // One sws_scale_frame() call per input, as FFmpeg 8's scale filter makes it (above).
@@ -86,9 +92,8 @@ bool scale_frames(const std::vector<const Frame*>& inputs, AVFrame* output, int 
         input->color_range = source->color_range;
         std::copy(source->data, source->data + 4, input->data);
         std::copy(source->linesize, source->linesize + 4, input->linesize);
-        output->colorspace = AVCOL_SPC_UNSPECIFIED;
-        output->color_range = AVCOL_RANGE_UNSPECIFIED;
-        set_cli_colours(output, input.get());
+        FramePtr link(alloc_frame());
+        set_cli_colours(output, link.get(), input.get());
         if (scale_frame(context.get(), output, input.get()) < 0) return false;
     }
     return true;
@@ -129,8 +134,20 @@ FramePtr reference_conversion(const Frame& frame, AVPixelFormat format, int widt
     int source_full = 0, destination_full = 0, brightness = 0, contrast = 0, saturation = 0;
     sws_getColorspaceDetails(context.get(), &inverse_table, &source_full, &table, &destination_full, &brightness,
                              &contrast, &saturation);
-    sws_setColorspaceDetails(context.get(), sws_getCoefficients(SWS_CS_DEFAULT), source_full,
-                             sws_getCoefficients(SWS_CS_DEFAULT), destination_full, brightness, contrast, saturation);
+    const int* inverse_coefficients = sws_getCoefficients(SWS_CS_DEFAULT);
+    const int* coefficients = inverse_coefficients;
+    if (kFilterGraphNegotiatesColours) {
+        FramePtr in(alloc_frame()), out(alloc_frame());
+        out->format = format;
+        set_cli_colours(out.get(), in.get(), source);
+        if (in->color_range != AVCOL_RANGE_UNSPECIFIED) source_full = in->color_range == AVCOL_RANGE_JPEG;
+        if (out->color_range != AVCOL_RANGE_UNSPECIFIED) destination_full = out->color_range == AVCOL_RANGE_JPEG;
+        inverse_coefficients = sws_getCoefficients(in->colorspace);
+        if (out->colorspace != AVCOL_SPC_UNSPECIFIED) coefficients = sws_getCoefficients(out->colorspace);
+        else coefficients = inverse_coefficients;
+    }
+    sws_setColorspaceDetails(context.get(), inverse_coefficients, source_full, coefficients, destination_full,
+                             brightness, contrast, saturation);
     FramePtr output(alloc_frame());
     output->format = format;
     output->width = width;
