@@ -13,6 +13,9 @@ PY := $(VENV)/bin/python
 CLIP ?= samples/h264_bframes.mp4
 DEB_PACKAGES := g++ make pkg-config cmake libgtest-dev ffmpeg \
                 libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
+# pytest runs the suite in PYTEST_WORKERS processes (pytest-xdist; 0: in pytest's own process).
+PYTEST_WORKERS ?= 2
+PYTEST_OPTIONS = -q -n $(PYTEST_WORKERS)
 # Quiet the nested makes of CMake's build directories.
 MAKEFLAGS += --no-print-directory
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -31,7 +34,16 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # after that `cmake --build` rebuilds only what changed.
 CMAKE_PYTHON = -DPython_EXECUTABLE=$(CURDIR)/$(PY)
 DEV_BUILD := build/dev$(if $(PYTHON_VERSION),-$(PYTHON_VERSION))
-ASAN_BUILD := build/asan$(if $(PYTHON_VERSION),-$(PYTHON_VERSION))
+ASAN_BUILD := build/asan$(if $(PYTHON_VERSION),-$(PYTHON_VERSION))$(if $(FFMPEG),-ffmpeg-$(FFMPEG))
+# With FFMPEG=X, `make asan` and `make test` build against that release (tools/ffmpeg.sh builds it
+# once) and test with its ffmpeg and ffprobe as the oracles, and the benchmark's C++ programs
+# compiled against it; the tests' own clips still come from the system's CLI (samples/clip_tools.py).
+ifdef FFMPEG
+FFMPEG_PREFIX := $(shell tools/ffmpeg.sh $(FFMPEG))
+$(if $(FFMPEG_PREFIX),,$(error tools/ffmpeg.sh $(FFMPEG) failed))
+WITH_FFMPEG := PKG_CONFIG_PATH=$(FFMPEG_PREFIX)/lib/pkgconfig
+FFMPEG_TEST_ENV := $(WITH_FFMPEG) DERENOTES_CLIP_BIN=$(dir $(shell command -v ffmpeg)) PATH=$(FFMPEG_PREFIX)/bin:$$PATH
+endif
 ASAN_TREE := $(ASAN_BUILD)-tree
 SANITIZERS := address,undefined
 
@@ -59,8 +71,8 @@ $(VENV)/.installed: requirements-dev.txt | system-packages
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
 
-# Configures $(1) with the options $(2), its output in $(1).log (shown when it fails).
-configure = mkdir -p $(1) && cmake -S . -B $(1) $(2) > $(1).log 2>&1 || (cat $(1).log; exit 1)
+# Configures $(1) with the options $(2) (in the environment $(3)), its output in $(1).log (shown when it fails).
+configure = mkdir -p $(1) && $(3) cmake -S . -B $(1) $(2) > $(1).log 2>&1 || (cat $(1).log; exit 1)
 
 $(DEV_BUILD)/CMakeCache.txt: $(VENV)/.installed | system-packages
 	$(call configure,$(DEV_BUILD),-DCMAKE_BUILD_TYPE=Release $(CMAKE_PYTHON) \
@@ -88,7 +100,7 @@ sdist: $(VENV)/.installed
 	$(PY) -m build --sdist --no-isolation --outdir build/wheelhouse .
 
 pytest: build
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest $(PYTEST_OPTIONS)
 
 # Decoding, random-access and audio benchmarks against C++ programs over FFmpeg, PyAV, OpenCV, decord
 # and torchcodec (where they install and import): writes bench/RESULTS.md and bench/results.png. Takes
@@ -119,8 +131,8 @@ ASAN_RUNTIME = $(shell g++ -print-file-name=libasan.so):$(shell g++ -print-file-
 asan: asan-build
 	@cmake --build $(ASAN_BUILD) -j 2 --target derenotes_core_tests
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(ASAN_BUILD)/derenotes_core_tests --gtest_brief=1
-	cd $(ASAN_TREE) && LD_PRELOAD=$(ASAN_RUNTIME) ASAN_OPTIONS=detect_leaks=0 \
-	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ../../$(VENV)/bin/pytest -q -p no:cacheprovider
+	cd $(ASAN_TREE) && $(FFMPEG_TEST_ENV) LD_PRELOAD=$(ASAN_RUNTIME) ASAN_OPTIONS=detect_leaks=0 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ../../$(VENV)/bin/pytest $(PYTEST_OPTIONS) -p no:cacheprovider
 
 # Fuzzing, SECONDS each (60 unless given: `make fuzz SECONDS=300`): libFuzzer over the C++ decoder
 # (fuzz/decoder_fuzzer.cpp), then damaged samples through the Python binding (fuzz/mutate.py),
@@ -158,7 +170,7 @@ fuzz-build: fuzz-packages build/fuzz/CMakeCache.txt
 # of the checkout's files (tracked, and new ones not ignored), the module built in build/asan.
 $(ASAN_BUILD)/CMakeCache.txt: $(VENV)/.installed | system-packages
 	$(call configure,$(ASAN_BUILD),-DCMAKE_BUILD_TYPE=RelWithDebInfo -DDERENOTES_SANITIZE=$(SANITIZERS) \
-	  $(CMAKE_PYTHON) -DDERENOTES_MODULE_DIR=$(CURDIR)/$(ASAN_TREE)/derenotes/libs/image)
+	  $(CMAKE_PYTHON) -DDERENOTES_MODULE_DIR=$(CURDIR)/$(ASAN_TREE)/derenotes/libs/image,$(WITH_FFMPEG))
 
 asan-build: system-packages $(VENV)/.installed $(ASAN_BUILD)/CMakeCache.txt
 	rm -rf $(ASAN_TREE) && mkdir -p $(ASAN_TREE)
@@ -184,16 +196,14 @@ matrix:
 
 test-ffmpeg: system-packages $(VENV)/.installed
 	@test -n "$(FFMPEG)" || { echo "make test-ffmpeg FFMPEG=<release>: one of $(FFMPEG_RELEASES)"; exit 2; }
-	@prefix=$$(tools/ffmpeg.sh $(FFMPEG)) && \
-	rm -rf $(FFMPEG_TREE) && mkdir -p $(FFMPEG_TREE) && \
+	@rm -rf $(FFMPEG_TREE) && mkdir -p $(FFMPEG_TREE) && \
 	git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t $(FFMPEG_TREE) && \
-	PKG_CONFIG_PATH=$$prefix/lib/pkgconfig cmake -S . -B $(FFMPEG_BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_PYTHON) \
+	$(WITH_FFMPEG) cmake -S . -B $(FFMPEG_BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_PYTHON) \
 	  -DDERENOTES_MODULE_DIR=$(CURDIR)/$(FFMPEG_TREE)/derenotes/libs/image > $(FFMPEG_BUILD).log 2>&1 \
 	  || (cat $(FFMPEG_BUILD).log; exit 1) && \
 	cmake --build $(FFMPEG_BUILD) -j 2 --target derenotes_video derenotes_core_tests && \
 	{ $(FFMPEG_BUILD)/derenotes_core_tests --gtest_brief=1; cpp=$$?; \
-	  cd $(FFMPEG_TREE) && DERENOTES_CLIP_BIN=$$(dirname $$(command -v ffmpeg)) PATH=$$prefix/bin:$$PATH \
-	    ../../$(VENV)/bin/pytest -q -p no:cacheprovider; \
+	  cd $(FFMPEG_TREE) && $(FFMPEG_TEST_ENV) ../../$(VENV)/bin/pytest $(PYTEST_OPTIONS) -p no:cacheprovider; \
 	  python=$$?; [ $$cpp = 0 ] && [ $$python = 0 ]; }
 
 clean:

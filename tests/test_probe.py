@@ -178,8 +178,9 @@ def test_probe_refuses_a_playlist_as_the_reader_does(tmp_path):
     if hls_needs_its_extension():  # FFmpeg 7.1 and later: no video under that name, as the reader says
         for source in (playlist, playlist.read_bytes()):
             for allowed in (False, True):
-                with pytest.raises(derenotes.DecodeError, match="m3u8/hls"):
+                with pytest.raises(derenotes.DecodeError) as refused:
                     derenotes.probe(source, allow_nested=allowed)
+                assert not isinstance(refused.value, derenotes.UnsafeInputError)
         return
     with pytest.raises(derenotes.UnsafeInputError):
         derenotes.probe(playlist)

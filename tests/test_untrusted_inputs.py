@@ -71,7 +71,7 @@ def test_an_upload_naming_another_file_is_refused(server, upload, colour, names)
         # FFmpeg 7.1 and later read HLS only from a playlist's name: the upload is no video at all,
         # whether nested opens are allowed or not, and nothing else is read.
         for allowed in (False, True):
-            with pytest.raises(derenotes.DecodeError, match="m3u8/hls") as refused:
+            with pytest.raises(derenotes.DecodeError) as refused:
                 derenotes.VideoReader(path, allow_nested=allowed)
             assert str(path) in str(refused.value) and not isinstance(refused.value, derenotes.UnsafeInputError)
         return

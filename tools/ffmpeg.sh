@@ -67,7 +67,7 @@ cd "$work"
 # Debian packages for what is linked in (installed only when missing).
 for package in nasm zlib1g-dev libbz2-dev liblzma-dev libdav1d-dev libssl-dev; do
     dpkg-query -W -f='${Status}\n' "$package" 2>/dev/null | grep -q "ok installed" \
-        || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >&2
+        || DEBIAN_FRONTEND=noninteractive apt-get install -o DPkg::Lock::Timeout=300 -y -qq "$package" >&2
 done
 
 # FFmpeg 4's libdav1d wrapper predates dav1d 1.0's API (Debian 12's): 4.x is built without it,

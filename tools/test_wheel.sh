@@ -29,7 +29,7 @@ cd "$tree"
 
 echo "test_wheel: the suite against the installed wheel ($wheel)"
 suite=0
-DERENOTES_CLIP_BIN=$clip_bin PATH=$oracle/bin:$PATH "$venv/bin/python" -m pytest -q -p no:cacheprovider || suite=$?
+DERENOTES_CLIP_BIN=$clip_bin PATH=$oracle/bin:$PATH "$venv/bin/python" -m pytest -q -n "${PYTEST_WORKERS:-2}" -p no:cacheprovider || suite=$?
 
 echo "test_wheel: with the system's FFmpeg libraries out of reach"
 multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
