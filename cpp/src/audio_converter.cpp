@@ -2,6 +2,7 @@
 #include "derenotes/audio_converter.hpp"
 
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include "derenotes/error.hpp"
@@ -74,16 +75,19 @@ int AudioConverter::bytes_per_sample() const {
 
 namespace {
 
-// The downmix levels the frame carries, as the CLI passes them to aresample (all zero if none).
-AVDownmixInfo downmix_info(const AVFrame& frame) {
-    AVDownmixInfo info{};
-    if (!kResamplerTakesDownmixInfo) return info;
+// The downmix levels the frame carries, as the CLI passes them to aresample; none before FFmpeg 8.
+std::optional<AVDownmixInfo> downmix_info(const AVFrame& frame) {
+    if (!kResamplerTakesDownmixInfo) return std::nullopt;
     const AVFrameSideData* side_data = av_frame_get_side_data(&frame, AV_FRAME_DATA_DOWNMIX_INFO);
-    if (side_data && side_data->size >= sizeof(info)) std::memcpy(&info, side_data->data, sizeof(info));
+    if (!side_data || side_data->size < sizeof(AVDownmixInfo)) return std::nullopt;
+    AVDownmixInfo info;
+    std::memcpy(&info, side_data->data, sizeof(info));
     return info;
 }
 
-bool same_levels(const AVDownmixInfo& a, const AVDownmixInfo& b) { return std::memcmp(&a, &b, sizeof(a)) == 0; }
+bool same_levels(const std::optional<AVDownmixInfo>& a, const std::optional<AVDownmixInfo>& b) {
+    return a.has_value() == b.has_value() && (!a || std::memcmp(&*a, &*b, sizeof(AVDownmixInfo)) == 0);
+}
 
 // The levels set as FFmpeg 8's aresample sets them: Dolby's Lt/Rt or Pro Logic II levels and matrix
 // encoding only when the output is stereo.
@@ -128,8 +132,7 @@ void AudioConverter::set_up(const AVFrame& frame) {
           "", "cannot set up the resampler");
     swr_.reset(context);
     in_downmix_ = downmix_info(frame);
-    if (av_frame_get_side_data(&frame, AV_FRAME_DATA_DOWNMIX_INFO) && kResamplerTakesDownmixInfo)
-        set_downmix_levels(context, in_downmix_, out_layout_ == ChannelLayout::default_for(2));
+    if (in_downmix_) set_downmix_levels(context, *in_downmix_, out_layout_ == ChannelLayout::default_for(2));
     int ret = swr_init(context);
     if (ret < 0) throw Error(ret, "", "cannot set up the resampler for this conversion", ErrorKind::Unsupported);
 }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -86,7 +87,7 @@ private:
     std::unique_ptr<SwrContext, SwrDeleter> swr_;
     ChannelLayout in_layout_, out_layout_;
     int in_format_ = -1, in_rate_ = 0;
-    AVDownmixInfo in_downmix_{};  // the levels the input's frames carry (kResamplerTakesDownmixInfo)
+    std::optional<AVDownmixInfo> in_downmix_;  // the levels the input's frames carry, if any
     int out_format_ = -1, out_rate_ = 0;
     std::vector<std::vector<std::uint8_t>> planes_;
     int out_samples_ = 0;
