@@ -44,20 +44,26 @@ def ffprobe(path, stream, *entries):
 
 
 @functools.lru_cache(maxsize=None)
+def oracle_listing(option):
+    """The names the FFmpeg under test lists with `ffmpeg -decoders` or `-demuxers` (a demuxer's line
+    names several: "mov,mp4,m4a,...")."""
+    lines = subprocess.run(["ffmpeg", "-hide_banner", option], check=True, capture_output=True, text=True).stdout
+    lines = lines.splitlines()
+    first = next(i for i, line in enumerate(lines) if set(line.strip()) == {"-"}) + 1  # after the legend
+    return frozenset(name for line in lines[first:] if line.split()[1:] for name in line.split()[1].split(","))
+
+
 def oracle_has_decoder(name):
     """Whether the FFmpeg under test (its CLI's build) has a decoder of that name: a release or
     build may lack one the system's has (SVG through librsvg; AV1 in FFmpeg 4, built without
     libdav1d)."""
-    listing = subprocess.run(["ffmpeg", "-hide_banner", "-decoders"], check=True, capture_output=True, text=True)
-    return any(line.split()[1:2] == [name] for line in listing.stdout.splitlines() if line.startswith(" "))
+    return name in oracle_listing("-decoders")
 
 
-@functools.lru_cache(maxsize=None)
 def oracle_has_demuxer(name):
     """Whether the FFmpeg under test has a demuxer of that name (DASH needs libxml2, which the
     releases built by tools/ffmpeg.sh leave out)."""
-    listing = subprocess.run(["ffmpeg", "-hide_banner", "-demuxers"], check=True, capture_output=True, text=True)
-    return any(name in line.split()[1].split(",") for line in listing.stdout.splitlines()[4:] if line.split()[1:])
+    return name in oracle_listing("-demuxers")
 
 
 @functools.lru_cache(maxsize=None)
