@@ -24,7 +24,8 @@ from derenotes.errors import (
     UnsafeInputError,
     UnsupportedCodecError,
 )
-from derenotes.libs.image.video import AudioFrame, AudioReader, VideoFrame, VideoReader, get_log_level, set_log_level
+from derenotes.libs.image.video import (AudioFrame, AudioReader, VideoFrame, VideoReader, ffmpeg_versions,
+                                         get_log_level, set_log_level)
 from derenotes._probe import MediaInfo, StreamInfo, probe
 
 # FFmpeg's messages go to this logger; a library stays quiet unless the application says otherwise.
@@ -50,6 +51,7 @@ __all__ = [
     "CancelledError",
     "set_log_level",
     "get_log_level",
+    "ffmpeg_versions",
     "probe",
     "MediaInfo",
     "StreamInfo",

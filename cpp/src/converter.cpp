@@ -21,6 +21,15 @@ int pixel_format_named(const std::string& name) {
     return format;
 }
 
+std::string least_lossy_format(const std::string& source, const std::vector<std::string>& candidates) {
+    std::vector<AVPixelFormat> list;
+    for (const std::string& name : candidates) list.push_back(static_cast<AVPixelFormat>(pixel_format_named(name)));
+    list.push_back(AV_PIX_FMT_NONE);
+    const auto from = static_cast<AVPixelFormat>(pixel_format_named(source));
+    const bool has_alpha = av_pix_fmt_desc_get(from)->flags & AV_PIX_FMT_FLAG_ALPHA;
+    return av_get_pix_fmt_name(avcodec_find_best_pix_fmt_of_list(list.data(), from, has_alpha, nullptr));
+}
+
 int scale_flags_named(const std::string& flags) {
     if (flags.empty()) return SWS_BICUBIC;
     // The string is parsed as swscale's own "sws_flags" option, as the CLI parses -sws_flags.

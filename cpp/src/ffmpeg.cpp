@@ -1,4 +1,5 @@
-// The per-thread spare AVFrame structs behind alloc_frame() and FrameDeleter (see ffmpeg.hpp).
+// The per-thread spare AVFrame structs behind alloc_frame() and FrameDeleter, and the versions of
+// the FFmpeg libraries loaded (see ffmpeg.hpp).
 #include "derenotes/ffmpeg.hpp"
 
 #include <cstddef>
@@ -20,7 +21,20 @@ struct SpareFrames {
 
 thread_local SpareFrames spare;
 
+std::string dotted(unsigned version) {
+    return std::to_string(AV_VERSION_MAJOR(version)) + "." + std::to_string(AV_VERSION_MINOR(version)) + "." +
+           std::to_string(AV_VERSION_MICRO(version));
+}
+
 }  // namespace
+
+std::string ffmpeg_release() { return av_version_info(); }
+
+std::vector<LibraryVersion> library_versions() {
+    return {{"libavutil", dotted(avutil_version())},     {"libavcodec", dotted(avcodec_version())},
+            {"libavformat", dotted(avformat_version())}, {"libswscale", dotted(swscale_version())},
+            {"libswresample", dotted(swresample_version())}};
+}
 
 AVFrame* alloc_frame() { return spare.count > 0 ? spare.frames[--spare.count] : av_frame_alloc(); }
 

@@ -78,6 +78,15 @@ int regular_item_size(const AVPixFmtDescriptor* desc, const std::vector<int>& co
     return itemsize;
 }
 
+// Records the components' depth and shift when every component of the plane has the same ones.
+void set_sample_bits(PlaneLayout& plane, const AVPixFmtDescriptor* desc, const std::vector<int>& components) {
+    const AVComponentDescriptor& first = desc->comp[components.front()];
+    for (int c : components)
+        if (desc->comp[c].depth != first.depth || desc->comp[c].shift != first.shift) return;
+    plane.depth = first.depth;
+    plane.shift = first.shift;
+}
+
 PlaneLayout describe_data_plane(const AVPixFmtDescriptor* desc, int index, int width, int height) {
     std::vector<int> components;
     for (int c = 0; c < desc->nb_components; ++c)
@@ -112,6 +121,7 @@ PlaneLayout describe_data_plane(const AVPixFmtDescriptor* desc, int index, int w
     if (itemsize) {
         set_view(plane, plane.width, pixel_step / itemsize,
                  item_type(itemsize, desc->flags & AV_PIX_FMT_FLAG_FLOAT, big_endian));
+        set_sample_bits(plane, desc, components);
     } else if (!bitstream && max_step == pixel_step && is_item_size(pixel_step)) {
         // Components packed into the bits of one word per pixel (rgb565, x2rgb10): the word.
         set_view(plane, plane.width, 1, item_type(pixel_step, false, big_endian));
@@ -191,6 +201,7 @@ std::vector<PlaneLayout> describe_planes(AVPixelFormat format, int width, int he
         palette.height = kPaletteEntries;
         palette.row_bytes = kPaletteEntryBytes;
         set_view(palette, kPaletteEntryBytes, 1, ItemType{});
+        palette.depth = 8;  // bytes of 8-bit B, G, R, A (on little-endian machines)
         planes.push_back(palette);
     }
     return planes;

@@ -14,6 +14,11 @@ namespace derenotes {
 // FFmpeg's pixel format of this name, or throws Error (Unsupported).
 int pixel_format_named(const std::string& name);
 
+// The one of `candidates` (FFmpeg's names) that FFmpeg deems loses least converting from the
+// format named `source` (avcodec_find_best_pix_fmt_of_list: depth, then chroma, then alpha), as
+// the ffmpeg CLI picks an encoder's format. Throws Error (Unsupported) for unknown names.
+std::string least_lossy_format(const std::string& source, const std::vector<std::string>& candidates);
+
 // swscale's flags of a `-sws_flags`-style string ("bicubic", "bilinear+accurate_rnd"); "" gives
 // the CLI's default (its scaler passes no flags and swscale takes bicubic). Throws Error.
 int scale_flags_named(const std::string& flags);

@@ -21,6 +21,7 @@ extern "C" {
 #include <memory>
 #include <new>
 #include <string>
+#include <vector>
 
 #if LIBAVCODEC_VERSION_INT < AV_VERSION_INT(58, 91, 100)
 #error "derenotes needs FFmpeg 4.3 or newer (libavcodec 58.91)"
@@ -62,6 +63,16 @@ using CodecContextPtr = std::unique_ptr<AVCodecContext, CodecContextDeleter>;
 using FramePtr = std::unique_ptr<AVFrame, FrameDeleter>;
 using PacketPtr = std::unique_ptr<AVPacket, PacketDeleter>;
 using ScaleContextPtr = std::unique_ptr<SwsContext, ScaleContextDeleter>;
+
+// The FFmpeg that is loaded (not the headers built against): its release as its build names it
+// (av_version_info: "7.1.5", "5.1.9-0+deb12u1") and each library's version ("62.11.100"), in
+// the order libavutil, libavcodec, libavformat, libswscale, libswresample.
+struct LibraryVersion {
+    std::string name;
+    std::string version;
+};
+std::string ffmpeg_release();
+std::vector<LibraryVersion> library_versions();
 
 // The version differences between the FFmpeg releases derenotes builds against (4.3 to 9.0, see
 // docs/ffmpeg_versions.md): every #if on an FFmpeg version is here and nowhere else.

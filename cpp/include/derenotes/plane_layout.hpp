@@ -48,6 +48,12 @@ struct PlaneLayout {
     std::int64_t inner_strides[2] = {0, 0};  // strides of dimensions 1 and 2
     ItemType item;      // what each item is
     int itemsize = 1;   // item.bytes()
+    // When each item is one sample of the plane's components and they all agree, the sample's
+    // bits in the item, as FFmpeg's component descriptor gives them: (item >> shift) holds
+    // `depth` bits (yuv420p10le: 10 and 0; p010le: 10 and 6). 0 and 0 otherwise (components
+    // sharing a word, bitstreams, audio).
+    int depth = 0;
+    int shift = 0;
 
     // Bytes that one row of the view spans (<= row_bytes).
     std::int64_t view_row_extent() const;

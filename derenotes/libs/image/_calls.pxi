@@ -140,6 +140,22 @@ def get_log_level():
 install(AV_LOG_WARNING)
 
 
+def ffmpeg_versions():
+    """The FFmpeg that derenotes loaded: {"ffmpeg": its release as its build names it ("7.1.5",
+    Debian's "5.1.9-0+deb12u1"), "libavutil": "59.39.100", "libavcodec": ..., "libavformat":
+    ..., "libswscale": ..., "libswresample": ...}."""
+    versions = {"ffmpeg": ffmpeg_release().decode()}
+    for library in library_versions():
+        versions[library.name.decode()] = library.version.decode()
+    return versions
+
+
+def _least_lossy_format(source, candidates):
+    """Of `candidates` (pixel format names), the one FFmpeg picks as losing least from `source`,
+    as the CLI picks an encoder's format (the command line's PNG format)."""
+    return least_lossy_format(source.encode(), [name.encode() for name in candidates]).decode()
+
+
 # The wrapper for every call into C++ that may block. Cython has no cheaper way to wrap a nogil
 # block than a try/finally around it (a context manager object would add two Python calls to
 # every frame), so each call site reads:

@@ -38,6 +38,15 @@ cdef extern from "derenotes/error.hpp" namespace "derenotes" nogil:
     ErrorInfo current_error_info()
 
 
+cdef extern from "derenotes/ffmpeg.hpp" namespace "derenotes" nogil:
+    cdef cppclass LibraryVersion:
+        string name
+        string version
+
+    string ffmpeg_release()
+    vector[LibraryVersion] library_versions()
+
+
 cdef extern from "derenotes/log.hpp" namespace "derenotes::log" nogil:
     cdef cppclass Message:
         int level
@@ -71,6 +80,7 @@ cdef extern from "derenotes/plane_layout.hpp" namespace "derenotes" nogil:
         int64_t inner_strides[2]
         ItemType item
         int itemsize
+        int depth, shift
         int64_t view_row_extent()
 
 
@@ -237,6 +247,7 @@ cdef extern from "derenotes/random_access.hpp" namespace "derenotes" nogil:
 cdef extern from "derenotes/converter.hpp" namespace "derenotes" nogil:
     int pixel_format_named(const string& name) except +raise_error
     int scale_flags_named(const string& flags) except +raise_error
+    string least_lossy_format(const string& source, const vector[string]& candidates) except +raise_error
     vector[PlaneLayout] conversion_planes(int format, int width, int height, bool copy) except +raise_error
     void convert_frame(const Frame& frame, int format, int width, int height, int flags, uint8_t* const* data,
                        const int* linesize) except +raise_error

@@ -65,7 +65,7 @@ from derenotes._indexing import (DEFAULT_MAX_NESTED_OPENS, DEFAULT_MAX_PACKETS, 
 
 __all__ = ["DEFAULT_MAX_NESTED_OPENS", "DEFAULT_MAX_PACKETS", "DEFAULT_MAX_PIXELS", "DEFAULT_MAX_PROBE_BYTES",
            "DEFAULT_MAX_STREAMS", "DEFAULT_TIMEOUT", "AudioFrame", "AudioReader", "VideoFrame", "VideoReader",
-           "get_log_level", "set_log_level"]
+           "ffmpeg_versions", "get_log_level", "set_log_level"]
 
 cdef int64_t NO_TIMESTAMP = INT64_MIN  # AV_NOPTS_VALUE
 
@@ -190,6 +190,18 @@ cdef class _Plane:
     def format(self):
         """The item format of the image-shaped view, as the struct module spells it."""
         return (<bytes>self._layout.item.pep3118()).decode()
+
+    @property
+    def depth(self):
+        """Bits of each sample in its item (FFmpeg's component depth: 10 for yuv420p10le), or None
+        when the plane's items are not one sample each (rgb565 words, 1-bit rows, audio)."""
+        return self._layout.depth or None
+
+    @property
+    def shift(self):
+        """Where the sample's bits start in its item (FFmpeg's component shift: 6 for p010le, whose
+        10 bits are the high ones), or None as for `depth`."""
+        return self._layout.shift if self._layout.depth else None
 
     def __bytes__(self):
         """The plane's raw bytes, as numpy.frombuffer sees them (a copy, as bytes always is)."""
