@@ -4,7 +4,7 @@ Prints the stream's properties, then for the first frames each plane's shape, dt
 and a CRC-32 of its pixels, and whether the NumPy array's data pointer is the decoded frame's
 own memory (plane.address, FFmpeg's AVFrame.data), i.e. that nothing was copied.
 """
-import sys
+import argparse
 import time
 import zlib
 
@@ -15,9 +15,12 @@ import derenotes
 DEFAULT_CLIP = "samples/h264_bframes.mp4"
 
 
-def main(argv):
-    clip = argv[1] if len(argv) > 1 else DEFAULT_CLIP
-    shown = int(argv[2]) if len(argv) > 2 else 3
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m derenotes.demo", description=__doc__.split("\n\n")[1])
+    parser.add_argument("clip", nargs="?", default=DEFAULT_CLIP, help="the clip to decode (default: %(default)s)")
+    parser.add_argument("frames", nargs="?", type=int, default=3, help="how many frames to show (default: 3)")
+    args = parser.parse_args(argv)
+    clip, shown = args.clip, args.frames
     with derenotes.VideoReader(clip) as reader:
         print(f"{clip}")
         print(f"  codec={reader.codec} pix_fmt={reader.pix_fmt} size={reader.width}x{reader.height} "
@@ -44,4 +47,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    main(sys.argv)
+    main()

@@ -1,0 +1,191 @@
+"""derenotes check FILE... [--jobs N] [--json]: decodes every video and audio stream of each file
+and reports what the decoder found.
+
+Damage (exit status 1): frames the decoder marked corrupt (frame.corrupt), packets it rejected
+(reader.decode_errors), a file or stream that cannot be read to its end. Noted, not damage: gaps in
+time, timestamps missing or going back, and a frame count other than the header's (edit lists and
+encoder priming make those normal). docs/cli.md says how each is measured.
+"""
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import json
+import statistics
+import sys
+import threading
+from array import array
+from typing import Any, Optional
+
+import derenotes
+from derenotes.cli import _inputs, _progress
+
+# A video frame comes "late" when the step from the previous frame is this many times the
+# stream's median step: a lost frame makes a step of 2; a variable frame rate's ordinary steps
+# (20, 40 and 60 ms around a median of 40) stay below.
+VIDEO_GAP_STEPS = 1.9
+# An audio frame comes late when it starts this long after the previous frame's last sample:
+# half a frame, and more than a container's millisecond rounding.
+AUDIO_GAP_FRAMES = 0.5
+AUDIO_GAP_MIN_SECONDS = 0.002
+SHOWN = 8  # frame indices and gaps listed per stream in the text report
+
+
+class _Readers:
+    """The readers open in worker threads, so that Ctrl-C can cancel them all."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: set[Any] = set()
+
+    def add(self, reader: Any) -> None:
+        with self._lock:
+            self._open.add(reader)
+
+    def discard(self, reader: Any) -> None:
+        with self._lock:
+            self._open.discard(reader)
+
+    def close_all(self) -> None:
+        with self._lock:
+            readers = list(self._open)
+        for reader in readers:
+            reader.close()
+
+
+def _expected_frames(stream: derenotes.StreamInfo, duration: Optional[float]) -> int:
+    """The bar's guess of a stream's frames: the header's count, else from its duration."""
+    if stream.frame_count:
+        return stream.frame_count
+    seconds = stream.duration or duration or 0
+    if stream.kind == "video":
+        return round(seconds * float(stream.avg_frame_rate or stream.r_frame_rate or 0))
+    return round(seconds * (stream.sample_rate or 0) / 1024)  # a typical audio frame's samples
+
+
+def _check_stream(reader: Any, kind: str, header_frames: Optional[int], bar: Any, readers: _Readers) -> dict:
+    report: dict[str, Any] = {"index": reader.stream_index, "kind": kind, "codec": reader.codec, "frames": 0,
+                              "header_frames": header_frames, "corrupt_frames": [], "decode_errors": 0,
+                              "gaps": [], "missing_timestamps": 0, "backward_timestamps": 0,
+                              "first_time": None, "last_time": None, "error": None}
+    times = array("d")
+    previous_end: Optional[float] = None
+    readers.add(reader)
+    try:
+        for frame in reader:
+            report["frames"] += 1
+            bar.update()
+            if frame.corrupt:
+                report["corrupt_frames"].append(frame.index)
+            if frame.time is None:
+                report["missing_timestamps"] += 1
+                continue
+            if times and frame.time <= times[-1]:
+                report["backward_timestamps"] += 1
+            if kind == "audio":
+                length = frame.samples / frame.sample_rate
+                if previous_end is not None and frame.time - previous_end > max(AUDIO_GAP_FRAMES * length,
+                                                                                AUDIO_GAP_MIN_SECONDS):
+                    report["gaps"].append({"after": previous_end, "seconds": frame.time - previous_end})
+                previous_end = frame.time + length
+            times.append(frame.time)
+    except (derenotes.DerenotesError, OSError) as error:
+        report["error"] = " ".join(str(error).split())
+    finally:
+        readers.discard(reader)
+        report["decode_errors"] = reader.decode_errors
+    if times:
+        report["first_time"], report["last_time"] = times[0], max(times)
+    if kind == "video" and len(times) > 2:
+        steps = [later - earlier for earlier, later in zip(times, times[1:])]
+        typical = statistics.median(step for step in steps if step > 0) if any(step > 0 for step in steps) else 0
+        report["gaps"] = [{"after": times[i], "seconds": step} for i, step in enumerate(steps)
+                          if typical and step > VIDEO_GAP_STEPS * typical]
+    report["damaged"] = bool(report["corrupt_frames"] or report["decode_errors"] or report["error"])
+    return report
+
+
+def check_file(name: str, args: argparse.Namespace, bar: Any, readers: _Readers) -> dict:
+    """One file's report: {"source", "status": "ok", "damaged" or "unreadable", "streams", "error"}."""
+    options = _inputs.reader_options(args)
+    report: dict[str, Any] = {"source": name, "status": "ok", "streams": [], "error": None}
+    try:
+        # (kind, number among the streams of its kind, the header's frame count), in the file's order
+        plan: list[tuple[str, int, Optional[int]]]
+        if name == _inputs.STDIN:  # read once: its first video stream only
+            plan = [("video", 0, None)]
+        else:
+            info = derenotes.probe(name, **options)
+            decoded = [stream for stream in info.streams if stream.kind in ("video", "audio")]
+            plan = [(stream.kind, (info.video if stream.kind == "video" else info.audio).index(stream),
+                     stream.frame_count) for stream in decoded]
+            bar.total = (bar.total or 0) + sum(_expected_frames(stream, info.duration) for stream in decoded)
+            bar.refresh()
+        for kind, number, header_frames in plan:
+            open_reader = derenotes.VideoReader if kind == "video" else derenotes.AudioReader
+            with open_reader(_inputs.source(name), stream=number, **options) as reader:
+                report["streams"].append(_check_stream(reader, kind, header_frames, bar, readers))
+    except (derenotes.DerenotesError, OSError) as error:
+        _inputs.report(error)
+        report["status"], report["error"] = "unreadable", " ".join(str(error).split())
+        return report
+    if any(stream["damaged"] for stream in report["streams"]):
+        report["status"] = "damaged"
+    return report
+
+
+def _listed(values: list, shown: int = SHOWN) -> str:
+    text = ", ".join(str(value) for value in values[:shown])
+    return text + (f" and {len(values) - shown} more" if len(values) > shown else "")
+
+
+def _stream_line(stream: dict) -> str:
+    span = (f", {stream['first_time']:.3f} to {stream['last_time']:.3f} s" if stream["first_time"] is not None
+            else "")
+    parts = [f"{stream['frames']} frames{span}"]
+    if stream["corrupt_frames"]:
+        parts.append(f"{len(stream['corrupt_frames'])} corrupt (frames {_listed(stream['corrupt_frames'])})")
+    if stream["decode_errors"]:
+        parts.append(f"{stream['decode_errors']} packets rejected by the decoder")
+    if stream["error"]:
+        parts.append(f"stopped: {stream['error']}")
+    if stream["gaps"]:
+        gaps = [f"{gap['seconds']:.3f} s after {gap['after']:.3f} s" for gap in stream["gaps"]]
+        parts.append(f"note: {len(gaps)} gaps in time ({_listed(gaps, 3)})")
+    if stream["missing_timestamps"]:
+        parts.append(f"note: {stream['missing_timestamps']} frames without a timestamp")
+    if stream["backward_timestamps"]:
+        parts.append(f"note: {stream['backward_timestamps']} timestamps not after the previous frame's")
+    if stream["header_frames"] is not None and stream["header_frames"] != stream["frames"]:
+        parts.append(f"note: the header lists {stream['header_frames']} frames")
+    return f"  {stream['kind']} #{stream['index']} ({stream['codec']}): " + "; ".join(parts)
+
+
+def _text(report: dict) -> str:
+    return "\n".join([f"{report['source']}: {report['status']}"] + [_stream_line(stream) for stream in report["streams"]])
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.files.count(_inputs.STDIN) > 1:
+        raise _inputs.UsageError("stdin (-) can be read once only")
+    readers = _Readers()
+    reports = []
+    with _progress.bar(None, "frame", "check", args.quiet) as bar, \
+            concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+        futures = [pool.submit(check_file, name, args, bar, readers) for name in args.files]
+        try:
+            for future in futures:  # reported in the order given
+                reports.append(future.result())
+                if not args.json:
+                    bar.write(_text(reports[-1]), file=sys.stdout)
+        except KeyboardInterrupt:
+            for future in futures:
+                future.cancel()
+            readers.close_all()  # the workers' calls end with CancelledError
+            raise
+    if args.json:
+        print(json.dumps(reports, indent=2))
+    elif len(reports) > 1:
+        bad = sum(report["status"] != "ok" for report in reports)
+        print(f"{bad} of {len(reports)} files damaged or unreadable" if bad else f"all {len(reports)} files ok")
+    return 1 if any(report["status"] != "ok" for report in reports) else 0
