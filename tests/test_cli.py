@@ -17,11 +17,12 @@ from conftest import MANIFEST, SAMPLES, oracle_has_decoder
 
 COMMANDS = ["probe", "check", "frames", "planes", "sheet"]
 
-# The samples made damaged (samples/make_samples.py): broken or junk packets, a cut file, a
-# stream copy cut before a key frame. Every other sample is whole.
+# The samples made damaged (samples/make_samples.py): broken or junk packets, a cut file. Every
+# other sample's packets are whole (mpeg4_cut_mid_gop.mkv, a stream copy cut before a key frame,
+# gets a note: its first frame is not a key frame).
 DAMAGED = {"aac_damaged.aac", "h264_damaged.mp4", "h264_damaged_pyramid.mp4", "h264_truncated.mp4",
-           "rv20_damaged.rm", "cinepak_badkey.mov", "mpeg4_cut_mid_gop.mkv"}
-ALL_SAMPLES = sorted(MANIFEST["clips"])
+           "rv20_damaged.rm", "cinepak_badkey.mov"}
+ALL_SAMPLES = sorted({**MANIFEST["clips"], **MANIFEST["regressions"]})
 
 
 def cli_environment():
@@ -176,6 +177,8 @@ def test_check_finds_damage_in_the_damaged_samples_only(name):
     for stream in streams:
         if name not in DAMAGED:
             assert not stream["corrupt_frames"] and not stream["decode_errors"] and stream["error"] is None
+        if name == "mpeg4_cut_mid_gop.mkv" or name in MANIFEST["clips"] and name != "h264_editlist.mp4":
+            assert stream["starts_without_key_frame"] == (name == "mpeg4_cut_mid_gop.mkv")
 
 
 def test_check_text_report_lists_the_corrupt_frames_and_notes():

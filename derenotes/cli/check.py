@@ -2,9 +2,9 @@
 and reports what the decoder found.
 
 Damage (exit status 1): frames the decoder marked corrupt (frame.corrupt), packets it rejected
-(reader.decode_errors), a file or stream that cannot be read to its end. Noted, not damage: gaps in
-time, timestamps missing or going back, and a frame count other than the header's (edit lists and
-encoder priming make those normal). docs/cli.md says how each is measured.
+(reader.decode_errors), a file or stream that cannot be read to its end. Noted, not damage: gaps
+in time, timestamps missing or going back, a first frame that is not a key frame, and a frame
+count other than the header's (edit lists and encoder priming make those normal). docs/cli.md says how each is measured.
 """
 from __future__ import annotations
 
@@ -66,6 +66,7 @@ def _expected_frames(stream: derenotes.StreamInfo, duration: Optional[float]) ->
 def _check_stream(reader: Any, kind: str, header_frames: Optional[int], bar: Any, readers: _Readers) -> dict:
     report: dict[str, Any] = {"index": reader.stream_index, "kind": kind, "codec": reader.codec, "frames": 0,
                               "header_frames": header_frames, "corrupt_frames": [], "decode_errors": 0,
+                              "starts_without_key_frame": False,
                               "gaps": [], "missing_timestamps": 0, "backward_timestamps": 0,
                               "first_time": None, "last_time": None, "error": None}
     times = array("d")
@@ -75,6 +76,8 @@ def _check_stream(reader: Any, kind: str, header_frames: Optional[int], bar: Any
         for frame in reader:
             report["frames"] += 1
             bar.update()
+            if report["frames"] == 1 and kind == "video" and not frame.key_frame:
+                report["starts_without_key_frame"] = True  # cut between key frames, or an edit list's start
             if frame.corrupt:
                 report["corrupt_frames"].append(frame.index)
             if frame.time is None:
@@ -145,6 +148,8 @@ def _stream_line(stream: dict) -> str:
     parts = [f"{stream['frames']} frames{span}"]
     if stream["corrupt_frames"]:
         parts.append(f"{len(stream['corrupt_frames'])} corrupt (frames {_listed(stream['corrupt_frames'])})")
+    if stream["starts_without_key_frame"]:
+        parts.append("note: the first frame is not a key frame")
     if stream["decode_errors"]:
         parts.append(f"{stream['decode_errors']} packets rejected by the decoder")
     if stream["error"]:
