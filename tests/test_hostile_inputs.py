@@ -4,9 +4,11 @@ the file and FFmpeg's reason, never a crash or a silently wrong picture (docs/ro
 Decoding runs in a child process, so that a crash fails one test instead of the whole run."""
 import hashlib
 import json
+import logging
 import os
 import struct
 import subprocess
+import textwrap
 
 import pytest
 
@@ -42,8 +44,9 @@ DECODE_REPORT = """
     """
 
 
-def decode_in_child(path, *action):
-    result = run_isolated(DECODE_REPORT, path, *action)
+def decode_in_child(path, *action, log_level=logging.WARNING):
+    code = f"import derenotes; derenotes.set_log_level({log_level!r})\n" + textwrap.dedent(DECODE_REPORT)
+    result = run_isolated(code, path, *action)
     assert result.returncode == 0, f"the child died ({result.returncode}): {result.stderr[-3000:]}"
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     return lines[:-1], lines[-1]
@@ -100,12 +103,14 @@ def test_a_truncated_file_gives_ffmpegs_frames_before_the_cut(tmp_path, name, cu
         assert_names_file_and_reason(ending, path)
 
 
-def test_a_truncated_frame_is_marked_corrupt(tmp_path):
+@pytest.mark.parametrize("log_level", [logging.WARNING, None])
+def test_a_truncated_frame_is_marked_corrupt(tmp_path, log_level):
     # The AVI demuxer flags the packet cut short; the MJPEG decoder still makes a picture of it.
+    # FFmpeg 4.3's parser drops the flag, and only FFmpeg's log names the packet: silenced too.
     path = tmp_path / "truncated.avi"
     data = (SAMPLES / "mjpeg_fullrange.avi").read_bytes()
     path.write_bytes(data[:len(data) // 2])
-    frames, ending = decode_in_child(path)
+    frames, ending = decode_in_child(path, log_level=log_level)
     assert ending["end"] == "end"
     assert frames and frames[-1]["corrupt"] and not any(frame["corrupt"] for frame in frames[:-1])
 

@@ -55,12 +55,17 @@ PacketInfo describe_packet(const AVPacket* packet) {
 
 Demuxer::Demuxer(std::shared_ptr<const Source> source, Interrupter& interrupter, DemuxerOptions options)
     : source_(std::move(source)), interrupter_(interrupter), options_(options) {
-    open_input();
-    check_stream_count();
-    check_indexed_packets();
-    read_stream_info();
-    check_stream_count();  // streams some formats find only by reading (MPEG-TS)
-    check_indexed_packets();
+    try {
+        open_input();
+        check_stream_count();
+        check_indexed_packets();
+        read_stream_info();
+        check_stream_count();  // streams some formats find only by reading (MPEG-TS)
+        check_indexed_packets();
+    } catch (...) {
+        log::forget_corrupt_packets(format_.get());
+        throw;
+    }
 }
 
 Error Demuxer::limit_exceeded(const std::string& what, const char* limit, std::int64_t value) const {
@@ -69,7 +74,10 @@ Error Demuxer::limit_exceeded(const std::string& what, const char* limit, std::i
                  ErrorKind::LimitExceeded);
 }
 
-Demuxer::~Demuxer() { interrupter_.watch_reads(nullptr); }  // io_ goes with us
+Demuxer::~Demuxer() {
+    interrupter_.watch_reads(nullptr);  // io_ goes with us
+    log::forget_corrupt_packets(format_.get());
+}
 
 void Demuxer::check_stream_count() const {
     if (options_.max_streams <= 0 || format_->nb_streams <= static_cast<unsigned>(options_.max_streams)) return;
@@ -219,6 +227,7 @@ void Demuxer::open_input() {
     if (opened < 0 && !options_.allow_nested) check_not_a_list_of_files(nullptr);
     check_ffmpeg(opened, "cannot open file");
     format_.reset(raw_format);
+    log::watch_corrupt_packets(format_.get());
     if (!options_.allow_nested) check_not_a_list_of_files(format_->iformat);
 }
 
@@ -277,6 +286,8 @@ bool Demuxer::read(AVPacket* packet) {
         if (read == AVERROR_EOF) return false;
         if (read < 0) throw failure(read, "cannot read the file");
         interrupter_.made_progress();
+        if (log::take_corrupt_packet(format_.get(), packet->stream_index, packet->dts))
+            packet->flags |= AV_PKT_FLAG_CORRUPT;  // lost by FFmpeg 4.3's parser (see log.hpp)
         if (packet->stream_index == stream_index_) return true;
         av_packet_unref(packet);
     }

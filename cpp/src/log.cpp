@@ -2,8 +2,11 @@
 // (see log.hpp).
 #include "derenotes/log.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <mutex>
@@ -30,6 +33,34 @@ thread_local std::string pixel_limit_refusal;
 // av_image_check_size2's message (libavutil/imgutils.c) when a picture is over max_pixels.
 constexpr const char* kPixelLimitMessage = "exceeds specified max pixel count";
 
+// ff_read_packet's warning (libavformat) for a packet the demuxer flagged as corrupt.
+constexpr const char* kCorruptPacketMessage = "Packet corrupt (stream = ";
+constexpr std::size_t kMaxCorruptPackets = 64;
+
+struct CorruptPacket {
+    const void* format;
+    int stream;
+    std::int64_t dts;
+};
+// Global, not per thread: a reader's probe and its reads may run on different threads.
+std::mutex corrupt_mutex;
+std::vector<const void*> watched_formats;
+std::deque<CorruptPacket> corrupt_packets;
+std::atomic<bool> corrupt_pending{false};
+
+void remember_corrupt_packet(const void* format, const char* line) {
+    const char* found = std::strstr(line, kCorruptPacketMessage);
+    int stream = 0;
+    char dts[32] = {};
+    if (!found || std::sscanf(found + std::strlen(kCorruptPacketMessage), "%d, dts = %31[^)]", &stream, dts) != 2) return;
+    const std::int64_t time = std::strcmp(dts, "NOPTS") == 0 ? AV_NOPTS_VALUE : std::strtoll(dts, nullptr, 10);
+    std::lock_guard<std::mutex> lock(corrupt_mutex);
+    if (std::find(watched_formats.begin(), watched_formats.end(), format) == watched_formats.end()) return;
+    if (corrupt_packets.size() == kMaxCorruptPackets) corrupt_packets.pop_front();
+    corrupt_packets.push_back(CorruptPacket{format, stream, time});
+    corrupt_pending.store(true, std::memory_order_release);
+}
+
 void enqueue(int level, std::string text) {
     std::lock_guard<std::mutex> lock(queue_mutex);
     if (queue.size() >= kMaxQueued) {
@@ -50,10 +81,15 @@ std::string context_prefix(void* avcl) {
 
 void callback(void* avcl, int level, const char* fmt, va_list args) {
     const bool pixel_limit = level <= AV_LOG_ERROR && fmt && std::strstr(fmt, kPixelLimitMessage);
-    if (level > av_log_get_level() && !pixel_limit) return;
+    const bool corrupt_packet = fmt && std::strncmp(fmt, kCorruptPacketMessage, std::strlen(kCorruptPacketMessage)) == 0;
+    if (level > av_log_get_level() && !pixel_limit && !corrupt_packet) return;
     char chunk[1024];
     int no_prefix = 0;
     av_log_format_line2(avcl, level, fmt, args, chunk, sizeof chunk, &no_prefix);
+    if (corrupt_packet) {
+        remember_corrupt_packet(avcl, chunk);
+        if (level > av_log_get_level()) return;
+    }
     if (pixel_limit) {
         pixel_limit_refusal = chunk;
         while (!pixel_limit_refusal.empty() && pixel_limit_refusal.back() == '\n') pixel_limit_refusal.pop_back();
@@ -77,9 +113,12 @@ void install(int ffmpeg_level) {
     static std::once_flag installed;
     std::call_once(installed, [] {
         av_log_set_callback(callback);
-        // A fork while a decoding thread holds the queue would leave the child's copy locked
-        // for ever: the forking thread holds it across the fork instead, and both sides let go.
-        pthread_atfork([] { queue_mutex.lock(); }, [] { queue_mutex.unlock(); }, [] { queue_mutex.unlock(); });
+        // A fork while a decoding thread holds the queue (or the corrupt packets) would leave the
+        // child's copy locked for ever: the forking thread holds both across the fork instead,
+        // and both sides let go.
+        pthread_atfork([] { queue_mutex.lock(); corrupt_mutex.lock(); },
+                       [] { corrupt_mutex.unlock(); queue_mutex.unlock(); },
+                       [] { corrupt_mutex.unlock(); queue_mutex.unlock(); });
     });
     set_level(ffmpeg_level);
 }
@@ -107,5 +146,31 @@ std::string last_line() { return last_warning; }
 void clear_last_line() { last_warning.clear(); }
 
 std::string take_pixel_limit_refusal() { return std::exchange(pixel_limit_refusal, {}); }
+
+void watch_corrupt_packets(const void* format) {
+    std::lock_guard<std::mutex> lock(corrupt_mutex);
+    watched_formats.push_back(format);
+}
+
+bool take_corrupt_packet(const void* format, int stream, std::int64_t dts) {
+    if (!corrupt_pending.load(std::memory_order_acquire)) return false;  // the read path's usual answer
+    std::lock_guard<std::mutex> lock(corrupt_mutex);
+    const auto match = std::find_if(corrupt_packets.begin(), corrupt_packets.end(), [&](const CorruptPacket& packet) {
+        return packet.format == format && packet.stream == stream && packet.dts == dts;
+    });
+    if (match == corrupt_packets.end()) return false;
+    corrupt_packets.erase(match);
+    corrupt_pending.store(!corrupt_packets.empty(), std::memory_order_release);
+    return true;
+}
+
+void forget_corrupt_packets(const void* format) {
+    std::lock_guard<std::mutex> lock(corrupt_mutex);
+    watched_formats.erase(std::remove(watched_formats.begin(), watched_formats.end(), format), watched_formats.end());
+    corrupt_packets.erase(std::remove_if(corrupt_packets.begin(), corrupt_packets.end(),
+                                         [&](const CorruptPacket& packet) { return packet.format == format; }),
+                          corrupt_packets.end());
+    corrupt_pending.store(!corrupt_packets.empty(), std::memory_order_release);
+}
 
 }  // namespace derenotes::log

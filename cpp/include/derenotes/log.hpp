@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -36,5 +37,15 @@ void clear_last_line();
 // exceeds specified max pixel count ..."), logged on the calling thread since the last call, or
 // "". Caught whatever the log level: FFmpeg says in no other way why a probe found no size.
 std::string take_pixel_limit_refusal();
+
+// Whether FFmpeg's demuxing layer logged this packet of that format context as corrupt ("Packet
+// corrupt (stream = 0, dts = 0)"), caught whatever the log level; each logged packet answers once.
+// FFmpeg 4.3 drops a packet's corrupt flag when a parser repacks it (parse_packet keeps only the
+// discard flag; 5.1 keeps both): the log still says which packet it was. Only the contexts
+// watched, from watch_corrupt_packets() until forget_corrupt_packets(), are remembered: no
+// other's packets can be taken for those of a later context at the same address.
+void watch_corrupt_packets(const void* format);
+bool take_corrupt_packet(const void* format, int stream, std::int64_t dts);
+void forget_corrupt_packets(const void* format);  // the context is closing
 
 }  // namespace derenotes::log
