@@ -167,12 +167,14 @@ def make_clips(clips, out):
 def build_reference(name, out):
     """The C++ program bench/NAME.cpp, compiled into out/NAME when its source is newer, against the
     FFmpeg pkg-config finds (PKG_CONFIG_PATH: another release's, as `make test FFMPEG=X` sets it),
-    which it then loads: an rpath for each library directory."""
+    which it then loads: an rpath for each library directory. It may include derenotes/ffmpeg.hpp,
+    the header of the version differences between FFmpeg releases."""
     source, binary = BENCH / f"{name}.cpp", out / name
     if not binary.exists() or binary.stat().st_mtime < source.stat().st_mtime:
         flags = subprocess.run(["pkg-config", "--cflags", "--libs", *FFMPEG_LIBS], check=True,
                                capture_output=True, text=True).stdout.split()
         rpaths = [f"-Wl,-rpath,{flag[2:]}" for flag in flags if flag.startswith("-L")]
-        subprocess.run(["g++", "-O2", "-std=c++17", str(source), *flags, *rpaths, "-o", str(binary)], check=True)
+        subprocess.run(["g++", "-O2", "-std=c++17", f"-I{ROOT / 'cpp' / 'include'}", str(source), *flags, *rpaths,
+                        "-o", str(binary)], check=True)
     return binary
 

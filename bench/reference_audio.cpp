@@ -14,12 +14,10 @@
 // sized: each buffer reserves room first for the samples the stream's duration announces, so that
 // only the final copy remains.
 extern "C" {
-#include <libavcodec/avcodec.h>
-#include <libavformat/avformat.h>
-#include <libavutil/channel_layout.h>
 #include <libavutil/md5.h>
-#include <libswresample/swresample.h>
 }
+
+#include "derenotes/ffmpeg.hpp"  // FFmpeg's headers, and ChannelLayout: the layout API changed in 5.1
 
 #include <chrono>
 #include <cstdint>
@@ -51,13 +49,13 @@ static long status_kb(const char* field) {
 
 // The output side: planar float at the rate and layout of the first frame, one buffer per channel.
 struct Output {
-    AVChannelLayout layout{};
+    derenotes::ChannelLayout layout;
     int rate = 0;
     std::size_t reserve = 0;  // samples per channel to reserve in each buffer before the first
     std::vector<std::vector<float>> channels;
     std::size_t filled = 0;
     SwrContext* resampler = nullptr;
-    AVChannelLayout in_layout{};
+    derenotes::ChannelLayout in_layout;
     int in_rate = 0, in_format = -1;
 
     // Converts `count` samples of `input` (nullptr: flush the resampler) onto the buffers' ends.
@@ -75,23 +73,23 @@ struct Output {
     }
 
     void add(const AVFrame* frame) {
+        const derenotes::ChannelLayout frame_layout = derenotes::ChannelLayout::of(*frame);
         if (!resampler) {
-            check(av_channel_layout_copy(&layout, &frame->ch_layout), "layout");
+            layout = frame_layout;
             rate = frame->sample_rate;
-            channels.resize(layout.nb_channels);
+            channels.resize(layout.channels());
             for (auto& channel : channels) channel.reserve(reserve);
         }
         if (!resampler || frame->sample_rate != in_rate || frame->format != in_format ||
-            av_channel_layout_compare(&frame->ch_layout, &in_layout) != 0) {
+            frame_layout != in_layout) {
             if (resampler) convert(nullptr, 0);  // what the old one holds, before the new one
             swr_free(&resampler);
-            av_channel_layout_uninit(&in_layout);
-            check(av_channel_layout_copy(&in_layout, &frame->ch_layout), "layout");
+            in_layout = frame_layout;
             in_rate = frame->sample_rate;
             in_format = frame->format;
-            check(swr_alloc_set_opts2(&resampler, &layout, AV_SAMPLE_FMT_FLTP, rate, &in_layout,
-                                      static_cast<AVSampleFormat>(in_format), in_rate, 0, nullptr),
-                  "swr_alloc_set_opts2");
+            check(alloc_resampler(&resampler, layout, AV_SAMPLE_FMT_FLTP, rate, in_layout,
+                                  static_cast<AVSampleFormat>(in_format), in_rate),
+                  "alloc_resampler");
             check(swr_init(resampler), "swr_init");
         }
         convert(frame->extended_data, frame->nb_samples);
@@ -111,9 +109,11 @@ int main(int argc, char** argv) {
     AVFormatContext* format = nullptr;
     check(avformat_open_input(&format, argv[1], nullptr, nullptr), "open");
     check(avformat_find_stream_info(format, nullptr), "find_stream_info");
-    const AVCodec* codec = nullptr;
-    const int stream = av_find_best_stream(format, AVMEDIA_TYPE_AUDIO, -1, -1, &codec, 0);
+    // The decoder found apart: av_find_best_stream gives it as const only from FFmpeg 5.0.
+    const int stream = av_find_best_stream(format, AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
     check(stream, "find_best_stream");
+    const AVCodec* codec = avcodec_find_decoder(format->streams[stream]->codecpar->codec_id);
+    if (!codec) check(AVERROR_DECODER_NOT_FOUND, "find_decoder");
     for (unsigned i = 0; i < format->nb_streams; ++i)
         if (int(i) != stream) format->streams[i]->discard = AVDISCARD_ALL;
     AVCodecContext* decoder = avcodec_alloc_context3(codec);
@@ -181,8 +181,6 @@ int main(int argc, char** argv) {
                 channels, samples, output.rate, seconds, md5, (peak_kb - rss_before_kb) / 1024.0);
 
     swr_free(&output.resampler);
-    av_channel_layout_uninit(&output.layout);
-    av_channel_layout_uninit(&output.in_layout);
     av_frame_free(&frame);
     av_packet_free(&packet);
     avcodec_free_context(&decoder);

@@ -59,9 +59,11 @@ int main(int argc, char** argv) {
     AVFormatContext* format = nullptr;
     check(avformat_open_input(&format, argv[1], nullptr, nullptr), "open");
     check(avformat_find_stream_info(format, nullptr), "find_stream_info");
-    const AVCodec* codec = nullptr;
-    const int stream = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
+    // The decoder found apart: av_find_best_stream gives it as const only from FFmpeg 5.0.
+    const int stream = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
     check(stream, "find_best_stream");
+    const AVCodec* codec = avcodec_find_decoder(format->streams[stream]->codecpar->codec_id);
+    if (!codec) check(AVERROR_DECODER_NOT_FOUND, "find_decoder");
     for (unsigned i = 0; i < format->nb_streams; ++i)
         if (int(i) != stream) format->streams[i]->discard = AVDISCARD_ALL;
     AVCodecContext* decoder = avcodec_alloc_context3(codec);

@@ -78,9 +78,11 @@ struct Reader {
     explicit Reader(const char* path) {
         check(avformat_open_input(&format, path, nullptr, nullptr), "open");
         check(avformat_find_stream_info(format, nullptr), "find_stream_info");
-        const AVCodec* codec = nullptr;
-        stream = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
+        // The decoder found apart: av_find_best_stream gives it as const only from FFmpeg 5.0.
+        stream = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
         check(stream, "find_best_stream");
+        const AVCodec* codec = avcodec_find_decoder(format->streams[stream]->codecpar->codec_id);
+        if (!codec) check(AVERROR_DECODER_NOT_FOUND, "find_decoder");
         for (unsigned i = 0; i < format->nb_streams; ++i)
             if (int(i) != stream) format->streams[i]->discard = AVDISCARD_ALL;
         decoder = avcodec_alloc_context3(codec);
