@@ -77,6 +77,30 @@ def hls_needs_its_extension():
 
 
 @functools.lru_cache(maxsize=None)
+def oracle_attachment_codec(mimetype):
+    """The codec (None for none) the FFmpeg under test's Matroska demuxer gives an attachment of that
+    MIME type: FFmpeg 4 gives text/plain the codec "text", later releases none. Its CLI attaches a
+    file to a copy of a sample and its ffprobe says."""
+    with tempfile.TemporaryDirectory() as directory:
+        attached, path = pathlib.Path(directory) / "attached", pathlib.Path(directory) / "attached.mkv"
+        attached.write_text("an attachment\n")
+        subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-i", str(SAMPLES / "pcm_u8_mono.wav"), "-c", "copy",
+                        "-attach", str(attached), "-metadata:s:t", f"mimetype={mimetype}", str(path)],
+                       check=True, capture_output=True)
+        probed = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "t", "-show_entries", "stream=codec_name",
+                                 "-of", "json", str(path)], check=True, capture_output=True).stdout
+        return json.loads(probed)["streams"][0].get("codec_name")
+
+
+def as_the_oracle_demuxes(listed):
+    """A stream the manifest lists (as the system's FFmpeg read it), with the codec the FFmpeg under
+    test gives an attachment the manifest lists without one."""
+    if listed["kind"] == "attachment" and "codec" in listed and listed["codec"] is None:
+        return {**listed, "codec": oracle_attachment_codec(listed["mimetype"])}
+    return listed
+
+
+@functools.lru_cache(maxsize=None)
 def passthrough():
     """The oracle CLI's options for every decoded frame as it is (no frame-rate conversion):
     -fps_mode passthrough, -vsync passthrough before FFmpeg 5.1."""
@@ -147,6 +171,17 @@ def format_swscale_cannot_write():
     return None
 
 
+class PixelFormatDescriptorStart(ctypes.Structure):
+    """The first fields of libavutil's AVPixFmtDescriptor, the same from FFmpeg 4.3 to 9.0."""
+    _fields_ = [("name", ctypes.c_char_p), ("nb_components", ctypes.c_uint8), ("log2_chroma_w", ctypes.c_uint8),
+                ("log2_chroma_h", ctypes.c_uint8), ("flags", ctypes.c_uint64)]
+
+
+# AV_PIX_FMT_FLAG_PSEUDOPAL, until FFmpeg 5.0: gray8, rgb8, bgr8 and the 4-bit byte formats, which
+# av_image_fill_pointers and av_image_fill_plane_sizes gave a palette plane. The bit is unused since.
+PIX_FMT_FLAG_PSEUDOPAL = 1 << 6
+
+
 class LibAVUtil:
     """FFmpeg's own image layout functions, the oracle for plane sizes."""
 
@@ -167,6 +202,8 @@ class LibAVUtil:
         self.lib.av_image_fill_pointers.argtypes = [ctypes.c_void_p * 4, ctypes.c_int, ctypes.c_int, ctypes.c_void_p,
                                                     ctypes.c_int * 4]
         self.lib.av_image_get_buffer_size.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int]
+        self.lib.av_pix_fmt_desc_get.restype = ctypes.POINTER(PixelFormatDescriptorStart)
+        self.lib.av_pix_fmt_desc_get.argtypes = [ctypes.c_int]
 
     def pix_fmt(self, name):
         value = self.lib.av_get_pix_fmt(name.encode())
@@ -191,6 +228,8 @@ class LibAVUtil:
                 if i == 0 or data[i]:
                     later = [o for o in offsets[i + 1:] if o]
                     sizes[i] = (later[0] if later else total) - offsets[i]
+        if self.lib.av_pix_fmt_desc_get(fmt).contents.flags & PIX_FMT_FLAG_PSEUDOPAL:
+            sizes[1] = 0  # a pseudo-palette: decoders of FFmpeg 4 fill it, rawvideo does not store it
         return [(linesizes[i] or 4, sizes[i]) for i in range(4) if sizes[i]]
 
     def frame_size(self, pix_fmt, width, height):

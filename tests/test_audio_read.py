@@ -61,9 +61,10 @@ def probe(name, stream=0):
 
 
 def first_frame_time(name, stream=0):
-    """ffprobe's time of the stream's first decoded frame (Vorbis's first packet makes none)."""
+    """ffprobe's time of the stream's first decoded frame (Vorbis's first packet makes none). FFmpeg
+    4's ffprobe names a frame's pts pkt_pts, later releases pts."""
     out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", f"a:{stream}", "-read_intervals", "%+#8",
-                          "-show_entries", "frame=pts_time", "-of", "csv=p=0", str(SAMPLES / name)],
+                          "-show_entries", "frame=pts_time,pkt_pts_time", "-of", "csv=p=0", str(SAMPLES / name)],
                          check=True, capture_output=True, text=True).stdout
     return float(out.split()[0].strip(","))
 

@@ -92,12 +92,13 @@ def test_stream_out_of_range_says_how_many_there_are():
 
 def stream_kinds(path):
     """ffprobe's streams of `path` by kind, in the order the kinds first appear: {kind: [name, ...]},
-    each stream named by its codec, else its tag (tmcd), else its file name (an attachment's)."""
+    each stream named by its file name (an attachment's), else its codec, else its tag (tmcd)."""
     args = ["ffprobe", "-v", "error", "-show_streams", "-of", "json", str(path)]
     kinds = {}
     for stream in json.loads(subprocess.run(args, check=True, capture_output=True).stdout)["streams"]:
         tagged = stream["codec_tag_string"] if int(stream["codec_tag"], 16) else None
-        name = stream.get("codec_name") or tagged or stream.get("tags", {}).get("filename", "unknown")
+        filename = stream.get("tags", {}).get("filename") if stream["codec_type"] == "attachment" else None
+        name = filename or stream.get("codec_name") or tagged or "unknown"
         kinds.setdefault(stream["codec_type"], []).append(name)
     return kinds
 

@@ -80,16 +80,18 @@ void describe_audio(const AVStream& stream, StreamDescription& out) {
     out.sample_format = text(av_get_sample_fmt_name(static_cast<AVSampleFormat>(par.format)));
 }
 
-// A stream's name in a message: its codec; else the container's tag (a timecode track: "tmcd");
-// else an attachment's file name; else "unknown".
+// A stream's name in a message: an attachment's file name; else its codec; else the container's
+// tag (a timecode track: "tmcd"); else "unknown". (FFmpeg 4 gives a text attachment the codec
+// "text", later releases none: the file name says more, and the same in every release.)
 std::string stream_name(const AVStream& stream) {
+    const std::string filename = tag(stream.metadata, "filename");
+    if (stream.codecpar->codec_type == AVMEDIA_TYPE_ATTACHMENT && !filename.empty()) return filename;
     if (const AVCodecDescriptor* descriptor = avcodec_descriptor_get(stream.codecpar->codec_id)) return descriptor->name;
     if (stream.codecpar->codec_tag) {
         char fourcc[AV_FOURCC_MAX_STRING_SIZE] = {0};
         return av_fourcc_make_string(fourcc, stream.codecpar->codec_tag);
     }
-    const std::string filename = tag(stream.metadata, "filename");
-    return filename.empty() ? "unknown" : filename;
+    return "unknown";
 }
 
 // "1 video stream", "2 subtitle streams", "1 attachment".

@@ -118,7 +118,7 @@ FramePtr reference_conversion(const Frame& frame, AVPixelFormat format, int widt
         if (av_frame_get_buffer(output.get(), 0) < 0) return nullptr;
         std::uint32_t seed = 99;
         for (int i = 0; i < AV_NUM_DATA_POINTERS && output->buf[i]; ++i)
-            for (std::size_t byte = 0; byte < output->buf[i]->size; ++byte) {
+            for (std::size_t byte = 0; byte < static_cast<std::size_t>(output->buf[i]->size); ++byte) {
                 seed = seed * 1664525u + 1013904223u;
                 output->buf[i]->data[byte] = before ? static_cast<std::uint8_t>(seed >> 24) : 0;
             }
@@ -158,7 +158,7 @@ FramePtr reference_conversion(const Frame& frame, AVPixelFormat format, int widt
     for (const Frame* input : {before, &frame, before ? &frame : nullptr, before ? &frame : nullptr}) {
         if (!input) continue;
         for (int i = 0; i < AV_NUM_DATA_POINTERS && output->buf[i]; ++i)
-            for (std::size_t byte = 0; byte < output->buf[i]->size; ++byte) {
+            for (std::size_t byte = 0; byte < static_cast<std::size_t>(output->buf[i]->size); ++byte) {
                 seed = seed * 1664525u + 1013904223u;
                 output->buf[i]->data[byte] = noise ? static_cast<std::uint8_t>(seed >> 24) : 0;
             }
