@@ -13,7 +13,7 @@ import termios
 import pytest
 
 import derenotes
-from conftest import MANIFEST, SAMPLES, oracle_has_decoder
+from conftest import CLIP_FFMPEG, MANIFEST, SAMPLES
 
 COMMANDS = ["probe", "check", "frames", "planes", "sheet"]
 
@@ -214,7 +214,7 @@ def test_check_notes_a_gap_in_time(tmp_path):
     """Frames 20 to 29 of 60 cut out by the ffmpeg CLI (select, timestamps kept): a gap of 11
     frame times after frame 19, and nothing else."""
     clip = tmp_path / "gap.mkv"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=2.4", "-vf",
+    subprocess.run([CLIP_FFMPEG, "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=2.4", "-vf",
                     "select='not(between(n,20,29))'", "-fps_mode", "passthrough", "-c:v", "ffv1", str(clip)],
                    check=True)
     [report] = json.loads(cli("check", clip, "--json").stdout)

@@ -29,7 +29,8 @@ cd "$tree"
 
 echo "test_wheel: the suite against the installed wheel ($wheel)"
 suite=0
-DERENOTES_CLIP_BIN=$clip_bin PATH=$oracle/bin:$PATH "$venv/bin/python" -m pytest -q -n "${PYTEST_WORKERS:-2}" -p no:cacheprovider || suite=$?
+# The benchmark's C++ references build against the same release (bench/plan.py: pkg-config).
+DERENOTES_CLIP_BIN=$clip_bin PATH=$oracle/bin:$PATH PKG_CONFIG_PATH=$oracle/lib/pkgconfig "$venv/bin/python" -m pytest -q -n "${PYTEST_WORKERS:-2}" -p no:cacheprovider || suite=$?
 
 echo "test_wheel: with the system's FFmpeg libraries out of reach"
 multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
