@@ -12,6 +12,7 @@ reference. Exit status: 0 done, 1 damaged or unreadable input, 2 wrong usage.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from typing import Callable, Optional, Sequence
 
@@ -53,8 +54,6 @@ def _subcommand(commands, name: str, parents, summary: str, examples: str) -> ar
 
 
 def _parser() -> argparse.ArgumentParser:
-    from derenotes.cli import check, frames, probe, sheet
-
     parser = argparse.ArgumentParser(
         prog="derenotes", formatter_class=_Formatter,
         description="Look at video and audio files through derenotes' decoder (FFmpeg's).",
@@ -70,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
                           "  cat clip.ts | derenotes probe -")
     command.add_argument("file", metavar="FILE")
     command.add_argument("--json", action="store_true", help="print probe()'s fields as JSON")
-    command.set_defaults(run=probe.run)
+    command.set_defaults(run=("probe", "run"))
 
     command = _subcommand(commands, "check", reading,
                           "decode every video and audio stream; report damage (exit status 1 when damaged)",
@@ -79,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     command.add_argument("-j", "--jobs", type=_inputs.positive_int, default=1, metavar="N",
                          help="files decoded at once (default: 1; each decoder uses threads of its own)")
     command.add_argument("--json", action="store_true", help="one JSON list of the files' reports")
-    command.set_defaults(run=check.run)
+    command.set_defaults(run=("check", "run"))
 
     command = _subcommand(commands, "frames", reading, "write frames as PNG (or .npy) images",
                           "  derenotes frames clip.mp4 --at 0,50%,-1 -o out/\n"
@@ -95,13 +94,13 @@ def _parser() -> argparse.ArgumentParser:
     command.add_argument("--npy", action="store_true", help="write NumPy .npy files (.npz for several planes)")
     command.add_argument("--no-rotate", dest="rotate", action="store_false",
                          help="the picture as stored, not turned as players show it")
-    command.set_defaults(run=frames.run_frames)
+    command.set_defaults(run=("frames", "run_frames"))
 
     command = _subcommand(commands, "planes", reading,
                           "write each plane of a frame as its own image, and a strip of them side by side",
                           "  derenotes planes clip.mp4 --at 10 -o out/\n  derenotes planes hdr.mp4 --time 1 -o out/")
     _add_selection(command)
-    command.set_defaults(run=frames.run_planes)
+    command.set_defaults(run=("frames", "run_planes"))
 
     command = _subcommand(commands, "sheet", reading, "a contact sheet: evenly spaced frames with times and indices",
                           "  derenotes sheet clip.mp4 -o sheet.png\n"
@@ -114,7 +113,7 @@ def _parser() -> argparse.ArgumentParser:
                          help="the sheet's width (default: 1280)")
     command.add_argument("--no-rotate", dest="rotate", action="store_false",
                          help="the pictures as stored, not turned as players show them")
-    command.set_defaults(run=sheet.run)
+    command.set_defaults(run=("sheet", "run"))
     return parser
 
 
@@ -131,7 +130,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Runs the command line; returns the exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
-    run: Callable[[argparse.Namespace], int] = args.run
+    module, function = args.run  # imported now: only the command run pays for its imports (NumPy, Pillow)
+    run: Callable[[argparse.Namespace], int] = getattr(importlib.import_module(f"derenotes.cli.{module}"), function)
     try:
         return run(args)
     except _inputs.UsageError as error:
