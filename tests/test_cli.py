@@ -1,6 +1,8 @@
 """The derenotes command as a user runs it (a subprocess): help, version, probe and check, their
 errors and exit statuses, and progress bars on a terminal. Images: test_cli_images.py."""
 import fcntl
+import functools
+import http.server
 import json
 import os
 import pty
@@ -9,6 +11,7 @@ import struct
 import subprocess
 import sys
 import termios
+import threading
 
 import pytest
 
@@ -135,6 +138,28 @@ def test_an_unreadable_file_is_one_line_naming_it_and_exit_1(command, tmp_path):
             assert json.loads(result.stdout)[0]["status"] == "unreadable"
         elif "--json" in command:
             assert result.stdout == ""
+
+
+@pytest.fixture
+def samples_over_http():
+    """The samples served over HTTP on this machine: the base URL."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(SAMPLES))
+    handler.log_message = lambda *args: None
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def test_a_url_is_read_only_when_the_network_is_allowed(samples_over_http, tmp_path):
+    url = f"{samples_over_http}/h264_nocues.mkv"  # read front to back: http.server cannot serve ranges
+    refused = cli("probe", url, cwd=tmp_path)  # a name, not a URL: no such file here
+    assert refused.returncode == 1 and "No such file" in refused.stderr
+    shown = json.loads(cli("probe", url, "--json", "--allow-network", check=True).stdout)
+    assert shown["streams"] == json.loads(json.dumps(derenotes.probe(SAMPLES / "h264_nocues.mkv").to_dict()))["streams"]
+    [report] = json.loads(cli("check", url, "--allow-network", "--json", check=True).stdout)
+    assert report["status"] == "ok" and report["streams"][0]["frames"] == 120
 
 
 def test_a_playlist_is_refused_under_the_safe_defaults(tmp_path):
