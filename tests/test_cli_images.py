@@ -180,8 +180,9 @@ def test_sheet_tiles_are_the_frames_resized(name, grid, width, tmp_path):
     from derenotes.cli import sheet as layout  # the margins, which the docs give in pixels
 
     count = frame_count(name)
-    tiles = min(count, columns * rows)
-    indices = sorted({(2 * i + 1) * count // (2 * columns * rows) for i in range(tiles)})
+    tiles = columns * rows  # docs/cli.md: the middle frame of each of `tiles` runs; all when fewer
+    indices = list(range(count)) if count <= tiles else [(2 * i + 1) * count // (2 * tiles) for i in range(tiles)]
+    assert len(indices) == min(count, tiles)
     with derenotes.VideoReader(SAMPLES / name, rotate=True) as reader:
         tile_width = (width - layout.MARGIN * (columns + 1)) // columns
         shown_width = reader.width * float(reader.sample_aspect_ratio or 1)

@@ -20,9 +20,11 @@ HEADER_BAND = FONT_SIZE + 14
 
 
 def tile_indices(frame_count: int, tiles: int) -> list[int]:
-    """The middle frame of each of `tiles` equal runs of the frames (fewer when the stream has
-    fewer frames): (2i + 1) * count // (2 * tiles)."""
-    return sorted({(2 * i + 1) * frame_count // (2 * tiles) for i in range(min(tiles, frame_count))})
+    """The middle frame of each of `tiles` equal runs of the frames, (2i + 1) * count // (2 * tiles);
+    every frame when the stream has no more frames than tiles."""
+    if frame_count <= tiles:
+        return list(range(frame_count))
+    return [(2 * i + 1) * frame_count // (2 * tiles) for i in range(tiles)]
 
 
 def tile_size(reader: derenotes.VideoReader, columns: int, sheet_width: int, rotate: bool) -> tuple[int, int]:
