@@ -295,9 +295,9 @@ def test_the_console_script_is_installed_with_the_package():
     """Where derenotes is installed (a wheel), its `derenotes` script runs the same command."""
     from importlib import metadata
 
-    try:
-        scripts = {entry.name: entry.value for entry in metadata.entry_points(group="console_scripts")
-                   if entry.dist is not None and entry.dist.name == "derenotes"}
+    try:  # (entry_points(group=) is Python 3.10's)
+        scripts = {entry.name: entry.value for entry in metadata.distribution("derenotes").entry_points
+                   if entry.group == "console_scripts"}
     except metadata.PackageNotFoundError:
         scripts = {}
     if not scripts:
