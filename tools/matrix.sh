@@ -19,7 +19,8 @@ row() {
     release=$1 log=$2 result=$3
     ran=$(sed -n 's/^\[==========\] \([0-9]*\) tests\{0,1\} from .* ran\..*/\1/p' "$log" | head -n 1)
     passed=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) tests\{0,1\}\./\1/p' "$log" | head -n 1)
-    cpp=${passed:+$passed of $ran passed}
+    skipped=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) tests\{0,1\}\..*/\1/p' "$log" | head -n 1)
+    cpp=${passed:+$passed of $ran passed}${skipped:+, $skipped skipped}
     python=$(grep -E '^=*.*(passed|failed|error).* in [0-9.]+s' "$log" | tail -n 1 | sed -E 's/^=+ //; s/ =+$//')
     printf '| %s | %s | %s | %s |\n' "$release" "${cpp:-?}" "${python:-?}" "$result" >> "$summary"
 }
