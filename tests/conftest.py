@@ -5,12 +5,14 @@ frame, a frame's or a conversion's bytes as rawvideo lays them out, a child inte
 import ctypes
 import ctypes.util
 import functools
+import http.server
 import json
 import pathlib
 import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 
 import numpy as np
 import pytest
@@ -286,3 +288,23 @@ def rawvideo_bytes(result):
     """A to_ndarray result (one array, or a tuple of one per plane) as FFmpeg's rawvideo lays a
     frame out: planes one after another."""
     return b"".join(array.tobytes() for array in result) if isinstance(result, tuple) else result.tobytes()
+
+
+@pytest.fixture
+def serve():
+    """serve(folder): the URL of a web server on this machine serving that folder (no range
+    requests: files are read front to back)."""
+    servers = []
+
+    def start(folder):
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+        handler.log_message = lambda *args: None
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        servers.append(httpd)
+        return f"http://127.0.0.1:{httpd.server_address[1]}"
+
+    yield start
+    for httpd in servers:
+        httpd.shutdown()
+        httpd.server_close()

@@ -4,8 +4,6 @@ not answer, a stalled FIFO and a live playlist that is never reloaded raise dere
 after `timeout` seconds; reader.close() from another thread stops a call blocked on any of them
 (CancelledError in that thread); Ctrl-C stops a read blocked on a stalled FIFO at once."""
 import builtins
-import functools
-import http.server
 import os
 import signal
 import socket
@@ -26,25 +24,6 @@ from test_untrusted_inputs import PEAK_MIB, SELF_REFERENCING
 def make_clip(path, seconds=1, *extra):
     subprocess.run([CLIP_FFMPEG, "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=size=64x64:rate=10:d={seconds}",
                     "-c:v", "libx264", "-pix_fmt", "yuv420p", *extra, str(path)], check=True, timeout=60)
-
-
-@pytest.fixture
-def serve(tmp_path):
-    """serve(folder): the URL of a web server on this machine serving that folder."""
-    servers = []
-
-    def start(folder):
-        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-        handler.log_message = lambda *args: None
-        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
-        servers.append(httpd)
-        return f"http://127.0.0.1:{httpd.server_address[1]}"
-
-    yield start
-    for httpd in servers:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 @pytest.fixture

@@ -1,8 +1,6 @@
 """The derenotes command as a user runs it (a subprocess): help, version, probe and check, their
 errors and exit statuses, and progress bars on a terminal. Images: test_cli_images.py."""
 import fcntl
-import functools
-import http.server
 import json
 import os
 import pty
@@ -11,7 +9,6 @@ import struct
 import subprocess
 import sys
 import termios
-import threading
 
 import pytest
 
@@ -140,20 +137,8 @@ def test_an_unreadable_file_is_one_line_naming_it_and_exit_1(command, tmp_path):
             assert result.stdout == ""
 
 
-@pytest.fixture
-def samples_over_http():
-    """The samples served over HTTP on this machine: the base URL."""
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(SAMPLES))
-    handler.log_message = lambda *args: None
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-
-
-def test_a_url_is_read_only_when_the_network_is_allowed(samples_over_http, tmp_path):
-    url = f"{samples_over_http}/h264_nocues.mkv"  # read front to back: http.server cannot serve ranges
+def test_a_url_is_read_only_when_the_network_is_allowed(serve, tmp_path):
+    url = f"{serve(SAMPLES)}/h264_nocues.mkv"  # read front to back: http.server cannot serve ranges
     refused = cli("probe", url, cwd=tmp_path)  # a name, not a URL: no such file here
     assert refused.returncode == 1 and "No such file" in refused.stderr
     shown = json.loads(cli("probe", url, "--json", "--allow-network", check=True).stdout)

@@ -128,20 +128,9 @@ def test_a_list_that_names_itself_is_refused_at_once(tmp_path, name):
 
 
 @pytest.fixture
-def http_server(server):
+def http_server(server, serve):
     """A web server on this machine, serving the uploads folder."""
-    import functools
-    import http.server
-    import threading
-
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(server / "uploads"))
-    handler.log_message = lambda *args: None
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    return serve(server / "uploads")
 
 
 def test_strings_are_paths_unless_the_network_is_allowed(server, http_server, tmp_path, monkeypatch):

@@ -32,13 +32,8 @@ def save_png(array: np.ndarray, path: str) -> None:
         _save_png_16bit_colour(array, path)
         return
     Image, _, _ = _pillow()
-    array = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("="))
-    if array.dtype == np.uint16:
-        image = Image.frombuffer("I;16", (array.shape[1], array.shape[0]), array.astype("<u2").tobytes(), "raw",
-                                 "I;16", 0, 1)
-    else:
-        image = Image.fromarray(array, {2: "L", 3: {2: "LA", 3: "RGB", 4: "RGBA"}.get(array.shape[-1])}[array.ndim])
-    image.save(path)
+    array = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("="))  # Pillow takes native order
+    Image.fromarray(array).save(path)  # uint8: L, LA, RGB, RGBA by the channels; 2-D uint16: I;16
 
 
 def _save_png_16bit_colour(array: np.ndarray, path: str) -> None:
