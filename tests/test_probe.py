@@ -159,6 +159,32 @@ def test_the_reader_shows_what_probe_says(clip):
     assert shown == {field: getattr(stream, field) for field in shown}
 
 
+@pytest.mark.parametrize("name", EVERY_SAMPLE)
+def test_every_reader_counts_the_files_streams_and_frames_as_ffprobe(name):
+    """Each reader sees the whole file: how many video and audio streams it has (what `derenotes
+    check` plans its work from) and its own stream's header frame count."""
+    streams = ffprobe_all(SAMPLES / name)["streams"]
+    counts = {kind: sum(stream["codec_type"] == kind for stream in streams) for kind in ("video", "audio")}
+    decodable = [stream for stream in streams if stream["codec_type"] in counts and stream.get("codec_name")]
+    if not decodable:
+        pytest.skip("no video or audio stream")
+    readers = {"video": derenotes.VideoReader, "audio": derenotes.AudioReader}
+    opened = 0
+    for stream in decodable:
+        among_its_kind = sum(other["codec_type"] == stream["codec_type"] for other in streams[:stream["index"]])
+        try:
+            reader = readers[stream["codec_type"]](SAMPLES / name, stream=among_its_kind)
+        except derenotes.DerenotesError:
+            continue  # a stream the reader refuses (test_untrusted_inputs covers those)
+        with reader:
+            opened += 1
+            assert reader.stream_index == stream["index"]
+            assert (reader.video_stream_count, reader.audio_stream_count) == (counts["video"], counts["audio"])
+            assert reader.frame_count == (number(stream.get("nb_frames")) or None)
+    if not opened:
+        pytest.skip("the reader refuses every stream")
+
+
 def test_probe_reads_bytes_and_file_objects_as_the_path():
     path = SAMPLES / "audio_first.mkv"
     by_path = derenotes.probe(path)

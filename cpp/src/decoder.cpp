@@ -106,7 +106,8 @@ void Decoder::open() {
     if (options_.media == AVMEDIA_TYPE_VIDEO) check_probe_not_refused(stream);
     codec_ = std::make_unique<StreamDecoder>(stream, CodecOptions{options_.threads, options_.max_pixels}, source_->name());
     info_ = describe_stream(demuxer_->format(), stream, codec_->codec());
-    info_.stream_count = demuxer_->count(options_.media);
+    info_.video_stream_count = demuxer_->count(AVMEDIA_TYPE_VIDEO);
+    info_.audio_stream_count = demuxer_->count(AVMEDIA_TYPE_AUDIO);
     info_.description = stream_description(stream);
 }
 

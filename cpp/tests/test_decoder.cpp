@@ -100,7 +100,8 @@ TEST(Decoder, BottomUpFramesHaveANegativeStride) {
 
 TEST(Decoder, PicksVideoStreamsAmongVideoStreamsOnly) {
     Decoder first(file_source(sample("audio_first.mkv")));
-    EXPECT_EQ(first.info().stream_count, 2);
+    EXPECT_EQ(first.info().video_stream_count, 2);
+    EXPECT_EQ(first.info().audio_stream_count, 1);
     EXPECT_EQ(first.info().stream_index, 1);
     EXPECT_EQ(first.info().codec, "h264");
     EXPECT_EQ(decode_all(first).size(), 10u);

@@ -24,7 +24,7 @@
 namespace derenotes {
 
 struct StreamInfo {
-    int stream_count = 0;  // the file's streams of the decoded stream's kind (video or audio)
+    int video_stream_count = 0, audio_stream_count = 0;  // the file's streams of each kind
     int stream_index = 0;  // among all the file's streams
     int width = 0, height = 0;
     std::string pixel_format;  // FFmpeg's name, "" if unknown

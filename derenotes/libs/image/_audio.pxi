@@ -265,11 +265,6 @@ cdef class AudioReader(_StreamReader):
         """FFmpeg's name of the decoder's sample format, e.g. 'fltp' ('' if unknown)."""
         return _text(self._info().description.sample_format)
 
-    @property
-    def audio_stream_count(self):
-        """How many audio streams the file has."""
-        return self._info().stream_count
-
     def __repr__(self):
         if self._closed:
             return f"<derenotes.AudioReader {_indexing.shown_name(self.name)} closed>"

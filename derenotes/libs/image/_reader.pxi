@@ -328,17 +328,6 @@ cdef class VideoReader(_StreamReader):
         return <double>info.rate_num / info.rate_den if info.rate_den else None
 
     @property
-    def frame_count(self):
-        """The frame count the container's header gives, or None when it gives none."""
-        cdef int64_t count = self._info().frame_count
-        return count if count >= 0 else None
-
-    @property
-    def video_stream_count(self):
-        """How many video streams the file has."""
-        return self._info().stream_count
-
-    @property
     def rotation(self):
         """Degrees a player turns the picture clockwise (0, 90, 180, 270; others are rare), from
         the stream's display matrix (phones record upright video this way); 0 without one.

@@ -292,6 +292,23 @@ cdef class _StreamReader:
         return self._info().stream_index
 
     @property
+    def frame_count(self):
+        """The frame count the container's header gives (ffprobe's nb_frames; for audio, usually
+        its packets), or None when it gives none."""
+        cdef int64_t count = self._info().frame_count
+        return count if count >= 0 else None
+
+    @property
+    def video_stream_count(self):
+        """How many video streams the file has."""
+        return self._info().video_stream_count
+
+    @property
+    def audio_stream_count(self):
+        """How many audio streams the file has."""
+        return self._info().audio_stream_count
+
+    @property
     def decode_errors(self):
         """How many packets or frames the decoder rejected as damaged in this iteration."""
         self._check_open()

@@ -173,7 +173,7 @@ cdef extern from "derenotes/probe.hpp" namespace "derenotes" nogil:
 
 cdef extern from "derenotes/decoder.hpp" namespace "derenotes" nogil:
     cdef cppclass StreamInfo:
-        int stream_count
+        int video_stream_count, audio_stream_count
         int stream_index
         int width, height
         string pixel_format
