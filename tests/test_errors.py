@@ -202,6 +202,40 @@ def test_ffmpeg_log_goes_to_python_logging_not_stderr(tmp_path):
     assert "ERROR [mov,mp4,m4a,3gp,3g2,mj2] moov atom not found" in result.stdout.splitlines()
 
 
+def test_ffmpeg_says_nothing_on_stderr_when_the_application_configures_no_logging(tmp_path):
+    # No handler anywhere, logging not even imported: the NullHandler derenotes puts on its logger
+    # when FFmpeg first speaks keeps logging's last resort from printing the complaint.
+    path = tmp_path / "truncated.mp4"
+    data = DEMO_CLIP.read_bytes()
+    path.write_bytes(data[:len(data) // 2])
+    result = run_isolated("""
+        import sys, derenotes
+        assert "logging" not in sys.modules
+        try:
+            derenotes.VideoReader(sys.argv[1])
+        except derenotes.DecodeError as error:
+            print(error.log)
+        """, path)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert "moov atom not found" in result.stdout
+
+
+def test_importing_derenotes_leaves_what_it_does_not_need_yet():
+    # Start-up is part of every `derenotes check` and worker process: logging comes with FFmpeg's
+    # first message, probe()'s dataclasses with the first probe().
+    result = run_isolated("""
+        import sys, derenotes
+        print(*sorted({"logging", "dataclasses", "typing", "derenotes._probe"} & set(sys.modules)))
+        print(derenotes.probe.__module__, derenotes.StreamInfo.__name__, "probe" in dir(derenotes))
+        from derenotes import MediaInfo
+        print(MediaInfo.__name__)
+        """)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["", "derenotes._probe StreamInfo True", "MediaInfo"]
+    with pytest.raises(AttributeError, match="no attribute 'nonesuch'"):
+        derenotes.nonesuch
+
+
 def test_log_level_is_settable():
     before = derenotes.get_log_level()
     try:

@@ -11,7 +11,27 @@ cdef enum:
     AV_LOG_INFO = 32
     AV_LOG_DEBUG = 48
 
-_logger = logging.getLogger("derenotes")
+# logging's levels, fixed by its API: the module itself is imported only when FFmpeg has something
+# to say, so that a process that logs nothing does not pay for it.
+cdef enum:
+    LOGGING_ERROR = 40
+    LOGGING_WARNING = 30
+    LOGGING_INFO = 20
+    LOGGING_DEBUG = 10
+
+cdef object _logger = None
+
+
+cdef object _derenotes_logger():
+    """The `derenotes` logger, with a NullHandler: a library stays quiet unless the application
+    says otherwise."""
+    global _logger
+    if _logger is None:
+        import logging
+        logger = logging.getLogger("derenotes")
+        logger.addHandler(logging.NullHandler())
+        _logger = logger
+    return _logger
 
 
 _OS_ERRORS = {
@@ -78,22 +98,23 @@ cdef void _forward_queued_log() noexcept:
     cdef size_t dropped = 0
     cdef vector[Message] messages = drain(&dropped)
     try:
+        logger = _derenotes_logger()
         for message in messages:
-            _logger.log(_python_level(message.level), "%s", _text(message.text))
+            logger.log(_python_level(message.level), "%s", _text(message.text))
         if dropped:
-            _logger.warning("%d FFmpeg log messages were dropped (too many at once)", dropped)
+            logger.warning("%d FFmpeg log messages were dropped (too many at once)", dropped)
     except BaseException:
         pass  # logging must never break decoding
 
 
 cdef int _python_level(int ffmpeg_level) noexcept:
     if ffmpeg_level <= AV_LOG_ERROR:
-        return logging.ERROR
+        return LOGGING_ERROR
     if ffmpeg_level <= AV_LOG_WARNING:
-        return logging.WARNING
+        return LOGGING_WARNING
     if ffmpeg_level <= AV_LOG_INFO:
-        return logging.INFO
-    return logging.DEBUG
+        return LOGGING_INFO
+    return LOGGING_DEBUG
 
 
 # Ctrl-C: the decoder asks this now and then (see DecoderOptions::interrupted) while the GIL is
@@ -121,11 +142,11 @@ def set_log_level(level):
     """
     if level is None:
         set_level(AV_LOG_QUIET)
-    elif level >= logging.ERROR:
+    elif level >= LOGGING_ERROR:
         set_level(AV_LOG_ERROR)
-    elif level >= logging.WARNING:
+    elif level >= LOGGING_WARNING:
         set_level(AV_LOG_WARNING)
-    elif level >= logging.INFO:
+    elif level >= LOGGING_INFO:
         set_level(AV_LOG_INFO)
     else:
         set_level(AV_LOG_DEBUG)

@@ -20,7 +20,6 @@ and here, _Plane: the buffer exporter.
 """
 import errno as _errno
 import io
-import logging
 import math
 import operator
 import os
