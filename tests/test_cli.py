@@ -235,6 +235,15 @@ def test_check_notes_a_gap_in_time(tmp_path):
     assert stream["gaps"][0]["seconds"] == pytest.approx(0.44, abs=0.002)
 
 
+def test_check_of_a_file_with_nothing_to_decode_says_so(tmp_path):
+    subtitles = tmp_path / "talk.srt"
+    subtitles.write_text("1\n00:00:00,000 --> 00:00:01,500\nhello\n")
+    assert oracle_frame_counts(str(subtitles)) == []  # ffprobe: a file, but no video or audio in it
+    result = cli("check", subtitles)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [f"{subtitles}: ok", "  no video or audio stream to decode"]
+
+
 def test_check_json_is_one_valid_document():
     result = cli("check", "h264_bframes.mp4", "mp3_mono.mp3", "--json")
     reports = json.loads(result.stdout)

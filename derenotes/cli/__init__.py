@@ -14,11 +14,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from typing import Callable, Optional, Sequence
 
 import derenotes
 from derenotes._indexing import DEFAULT_TIMEOUT
 from derenotes.cli import _inputs
+
+TYPE_CHECKING = False  # see derenotes/__init__.py: typing is for mypy, not imported at run time
+if TYPE_CHECKING:
+    from typing import Callable, Optional, Sequence
 
 EXIT_DAMAGED = 1
 EXIT_USAGE = 2

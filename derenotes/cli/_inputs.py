@@ -7,9 +7,12 @@ import math
 import os
 import re
 import sys
-from typing import Any, Optional, Union
 
 import derenotes
+
+TYPE_CHECKING = False  # see derenotes/__init__.py: typing is for mypy, not imported at run time
+if TYPE_CHECKING:
+    from typing import Any, Optional, Union
 
 STDIN = "-"
 

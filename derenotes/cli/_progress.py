@@ -3,7 +3,10 @@ never mixed into output meant for programs (stdout, --json)."""
 from __future__ import annotations
 
 import sys
-from typing import Any, Optional
+
+TYPE_CHECKING = False  # see derenotes/__init__.py: typing is for mypy, not imported at run time
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 
 class _Silent:

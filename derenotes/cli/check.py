@@ -9,16 +9,16 @@ count other than the header's (edit lists and encoder priming make those normal)
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
-import json
-import statistics
 import sys
 import threading
 from array import array
-from typing import Any, Optional
 
 import derenotes
 from derenotes.cli import _inputs, _progress
+
+TYPE_CHECKING = False  # see derenotes/__init__.py: typing is for mypy, not imported at run time
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterator, Optional
 
 # A video frame comes "late" when the step from the previous frame is this many times the
 # stream's median step: a lost frame makes a step of 2; a variable frame rate's ordinary steps
@@ -32,7 +32,7 @@ SHOWN = 8  # frame indices and gaps listed per stream in the text report
 
 
 class _Readers:
-    """The readers open in worker threads, so that Ctrl-C can cancel them all."""
+    """The readers open now, so that Ctrl-C can cancel those of worker threads (--jobs)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -53,19 +53,19 @@ class _Readers:
             reader.close()
 
 
-def _expected_frames(stream: derenotes.StreamInfo, duration: Optional[float]) -> int:
+def _expected_frames(reader: Any) -> int:
     """The bar's guess of a stream's frames: the header's count, else from its duration."""
-    if stream.frame_count:
-        return stream.frame_count
-    seconds = stream.duration or duration or 0
-    if stream.kind == "video":
-        return round(seconds * float(stream.avg_frame_rate or stream.r_frame_rate or 0))
-    return round(seconds * (stream.sample_rate or 0) / 1024)  # a typical audio frame's samples
+    if reader.frame_count:
+        return reader.frame_count
+    if isinstance(reader, derenotes.VideoReader):
+        return round((reader.duration or 0) * (reader.fps or 0))
+    return round((reader.duration or 0) * reader.sample_rate / 1024)  # a typical audio frame's samples
 
 
-def _check_stream(reader: Any, kind: str, header_frames: Optional[int], bar: Any, readers: _Readers) -> dict:
+def _check_stream(reader: Any, bar: Any, readers: _Readers) -> dict:
+    kind = "audio" if isinstance(reader, derenotes.AudioReader) else "video"
     report: dict[str, Any] = {"index": reader.stream_index, "kind": kind, "codec": reader.codec, "frames": 0,
-                              "header_frames": header_frames, "corrupt_frames": [], "decode_errors": 0,
+                              "header_frames": reader.frame_count, "corrupt_frames": [], "decode_errors": 0,
                               "starts_without_key_frame": False,
                               "gaps": [], "missing_timestamps": 0, "backward_timestamps": 0,
                               "first_time": None, "last_time": None, "error": None}
@@ -101,37 +101,55 @@ def _check_stream(reader: Any, kind: str, header_frames: Optional[int], bar: Any
         report["first_time"], report["last_time"] = times[0], max(times)
     if kind == "video" and len(times) > 2:
         steps = [later - earlier for earlier, later in zip(times, times[1:])]
-        typical = statistics.median(step for step in steps if step > 0) if any(step > 0 for step in steps) else 0
+        forward = sorted(step for step in steps if step > 0)
+        typical = forward[len(forward) // 2] if forward else 0  # the median (the higher middle one)
         report["gaps"] = [{"after": times[i], "seconds": step} for i, step in enumerate(steps)
                           if typical and step > VIDEO_GAP_STEPS * typical]
     report["damaged"] = bool(report["corrupt_frames"] or report["decode_errors"] or report["error"])
     return report
 
 
+def _open(name: str, kind: str, number: int, options: dict) -> Any:
+    open_reader = derenotes.VideoReader if kind == "video" else derenotes.AudioReader
+    return open_reader(_inputs.source(name), stream=number, **options)
+
+
+def _stream_readers(name: str, options: dict) -> Iterator[Any]:
+    """A reader for each video stream, then each audio stream, each opened when the one before
+    is done. The first reader says how many of each the file has (no separate probe: one open
+    fewer). stdin is read once: its first video stream only."""
+    try:
+        first = _open(name, "video", 0, options)
+    except derenotes.StreamNotFoundError:
+        if name == _inputs.STDIN:
+            raise
+        try:
+            first = _open(name, "audio", 0, options)
+        except derenotes.StreamNotFoundError:
+            return  # nothing to decode: subtitles, data, attachments
+    plan = [("video", number) for number in range(first.video_stream_count)] + \
+           [("audio", number) for number in range(first.audio_stream_count)]
+    yield first  # the caller closes it
+    if name == _inputs.STDIN:
+        return
+    for kind, number in plan[1:]:
+        yield _open(name, kind, number, options)
+
+
 def check_file(name: str, args: argparse.Namespace, bar: Any, readers: _Readers) -> dict:
     """One file's report: {"source", "status": "ok", "damaged" or "unreadable", "streams", "error"}."""
-    options = _inputs.reader_options(args)
     report: dict[str, Any] = {"source": name, "status": "ok", "streams": [], "error": None}
     try:
-        # (kind, number among the streams of its kind, the header's frame count), in the file's order
-        plan: list[tuple[str, int, Optional[int]]]
-        if name == _inputs.STDIN:  # read once: its first video stream only
-            plan = [("video", 0, None)]
-        else:
-            info = derenotes.probe(name, **options)
-            decoded = [stream for stream in info.streams if stream.kind in ("video", "audio")]
-            plan = [(stream.kind, (info.video if stream.kind == "video" else info.audio).index(stream),
-                     stream.frame_count) for stream in decoded]
-            bar.total = (bar.total or 0) + sum(_expected_frames(stream, info.duration) for stream in decoded)
-            bar.refresh()
-        for kind, number, header_frames in plan:
-            open_reader = derenotes.VideoReader if kind == "video" else derenotes.AudioReader
-            with open_reader(_inputs.source(name), stream=number, **options) as reader:
-                report["streams"].append(_check_stream(reader, kind, header_frames, bar, readers))
+        for reader in _stream_readers(name, _inputs.reader_options(args)):
+            with reader:
+                bar.total = (bar.total or 0) + _expected_frames(reader)
+                bar.refresh()
+                report["streams"].append(_check_stream(reader, bar, readers))
     except (derenotes.DerenotesError, OSError) as error:
         _inputs.report(error)
         report["status"], report["error"] = "unreadable", " ".join(str(error).split())
         return report
+    report["streams"].sort(key=lambda stream: stream["index"])  # in the file's order
     if any(stream["damaged"] for stream in report["streams"]):
         report["status"] = "damaged"
     return report
@@ -167,28 +185,47 @@ def _stream_line(stream: dict) -> str:
 
 
 def _text(report: dict) -> str:
-    return "\n".join([f"{report['source']}: {report['status']}"] + [_stream_line(stream) for stream in report["streams"]])
+    lines = [f"{report['source']}: {report['status']}"] + [_stream_line(stream) for stream in report["streams"]]
+    if report["status"] == "ok" and not report["streams"]:
+        lines.append("  no video or audio stream to decode")
+    return "\n".join(lines)
 
 
-def run(args: argparse.Namespace) -> int:
-    if args.files.count(_inputs.STDIN) > 1:
-        raise _inputs.UsageError("stdin (-) can be read once only")
-    readers = _Readers()
-    reports = []
-    with _progress.bar(None, "frame", "check", args.quiet) as bar, \
-            concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+def _check_in_threads(args: argparse.Namespace, bar: Any, readers: _Readers, done: Callable[[dict], None]) -> None:
+    """--jobs N: N files at once, each in a thread, reported in the order given."""
+    import concurrent.futures  # here only: it imports logging, which one file at a time does without
+
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         futures = [pool.submit(check_file, name, args, bar, readers) for name in args.files]
         try:
-            for future in futures:  # reported in the order given
-                reports.append(future.result())
-                if not args.json:
-                    bar.write(_text(reports[-1]), file=sys.stdout)
+            for future in futures:
+                done(future.result())
         except KeyboardInterrupt:
             for future in futures:
                 future.cancel()
             readers.close_all()  # the workers' calls end with CancelledError
             raise
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.files.count(_inputs.STDIN) > 1:
+        raise _inputs.UsageError("stdin (-) can be read once only")
+    reports: list[dict] = []
+    readers = _Readers()
+    with _progress.bar(None, "frame", "check", args.quiet) as bar:
+        def done(report: dict) -> None:
+            reports.append(report)
+            if not args.json:
+                bar.write(_text(report), file=sys.stdout)
+
+        if args.jobs == 1:
+            for name in args.files:
+                done(check_file(name, args, bar, readers))
+        else:
+            _check_in_threads(args, bar, readers, done)
     if args.json:
+        import json
+
         print(json.dumps(reports, indent=2))
     elif len(reports) > 1:
         bad = sum(report["status"] != "ok" for report in reports)
