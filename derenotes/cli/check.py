@@ -160,25 +160,31 @@ def _listed(values: list, shown: int = SHOWN) -> str:
     return text + (f" and {len(values) - shown} more" if len(values) > shown else "")
 
 
+def _plural(count: int, noun: str) -> str:
+    """'1 packet', '3 packets'."""
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def _stream_line(stream: dict) -> str:
     span = (f", {stream['first_time']:.3f} to {stream['last_time']:.3f} s" if stream["first_time"] is not None
             else "")
     parts = [f"{stream['frames']} frames{span}"]
     if stream["corrupt_frames"]:
-        parts.append(f"{len(stream['corrupt_frames'])} corrupt (frames {_listed(stream['corrupt_frames'])})")
+        corrupt = stream["corrupt_frames"]
+        parts.append(f"{len(corrupt)} corrupt ({'frame' if len(corrupt) == 1 else 'frames'} {_listed(corrupt)})")
     if stream["starts_without_key_frame"]:
         parts.append("note: the first frame is not a key frame")
     if stream["decode_errors"]:
-        parts.append(f"{stream['decode_errors']} packets rejected by the decoder")
+        parts.append(f"{_plural(stream['decode_errors'], 'packet')} rejected by the decoder")
     if stream["error"]:
         parts.append(f"stopped: {stream['error']}")
     if stream["gaps"]:
         gaps = [f"{gap['seconds']:.3f} s after {gap['after']:.3f} s" for gap in stream["gaps"]]
-        parts.append(f"note: {len(gaps)} gaps in time ({_listed(gaps, 3)})")
+        parts.append(f"note: {_plural(len(gaps), 'gap')} in time ({_listed(gaps, 3)})")
     if stream["missing_timestamps"]:
-        parts.append(f"note: {stream['missing_timestamps']} frames without a timestamp")
+        parts.append(f"note: {_plural(stream['missing_timestamps'], 'frame')} without a timestamp")
     if stream["backward_timestamps"]:
-        parts.append(f"note: {stream['backward_timestamps']} timestamps not after the previous frame's")
+        parts.append(f"note: {_plural(stream['backward_timestamps'], 'timestamp')} not after the previous frame's")
     if stream["header_frames"] is not None and stream["header_frames"] != stream["frames"]:
         parts.append(f"note: the header lists {stream['header_frames']} frames")
     return f"  {stream['kind']} #{stream['index']} ({stream['codec']}): " + "; ".join(parts)
