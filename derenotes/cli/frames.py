@@ -97,7 +97,9 @@ def run_planes(args: argparse.Namespace) -> int:
                 size = "256 colours" if name == "palette" else f"{plane.width}x{plane.height}"
                 bits = f" {plane.depth}-bit" if plane.depth and plane.depth != 8 else ""
                 labels.append(f"{name} {size}{bits}")
-                print(f"{path}: {name}, {size}, items {plane.format}")
+                samples = np.asarray(plane).dtype
+                stored = f" ({plane.depth}-bit)" if plane.depth and plane.depth != samples.itemsize * 8 else ""
+                print(f"{path}: {name}, {size}, {samples}{stored}")
             strip_path = os.path.join(directory, _inputs.frame_name(frame, "_planes.png"))
             _images.labelled_row(images, labels).save(strip_path)
             print(f"{strip_path}: the {len(images)} planes of frame {frame.index} ({frame.pix_fmt}) side by side")
