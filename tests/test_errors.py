@@ -4,7 +4,9 @@ import io
 import json
 import logging
 import random
+import re
 import subprocess
+import threading
 
 import pytest
 
@@ -234,6 +236,67 @@ def test_importing_derenotes_leaves_what_it_does_not_need_yet():
     assert result.stdout.splitlines() == ["", "derenotes._probe StreamInfo True", "MediaInfo"]
     with pytest.raises(AttributeError, match="no attribute 'nonesuch'"):
         derenotes.nonesuch
+
+
+def ffmpeg_cli_error_lines(path, stream_spec):
+    """What `ffmpeg -v error` prints decoding one stream, each line as the derenotes logger has it:
+    the context's name without its address ("[h264] text")."""
+    result = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-map", f"0:{stream_spec}",
+                             "-f", "null", "-"], capture_output=True, text=True)
+    return {re.sub(r"^\[(.+?) @ 0x[0-9a-f]+\]", r"[\1]", line) for line in result.stderr.splitlines() if line.strip()}
+
+
+def cut_matroska(tmp_path):
+    """A Matroska file cut mid-cluster: its demuxer drops the cut block and says so only in its log."""
+    data = (SAMPLES / "h264_nocues.mkv").read_bytes()
+    path = tmp_path / "cut.mkv"
+    path.write_bytes(data[:len(data) // 2])
+    return path
+
+
+@pytest.mark.parametrize("name", ["h264_damaged.mp4", "h264_truncated.mp4", "cinepak_badkey.mov", "aac_damaged.aac",
+                                  "rv20_damaged.rm", "h264_editlist.mp4", "cut.mkv"])
+def test_a_reader_keeps_the_error_lines_ffmpeg_prints_about_its_file_and_stream(name, tmp_path):
+    path = cut_matroska(tmp_path) if name == "cut.mkv" else SAMPLES / name
+    audio = name.endswith(".aac")
+    with (derenotes.AudioReader if audio else derenotes.VideoReader)(path) as reader:
+        try:
+            for _ in reader:
+                pass
+        except derenotes.DecodeError:
+            pass  # rv20_damaged.rm stops at its junk, where the CLI goes on (and says the same again)
+        ours = reader.ffmpeg_errors
+        own_contexts = (f"[{reader.codec}]", f"[{derenotes.probe(path).format}]")
+    # The CLI's lines about our decoder and demuxer; not those of its own, nor of libavformat's
+    # parsers ("[NULL]"), which no reader owns.
+    theirs = {line for line in ffmpeg_cli_error_lines(path, "a:0" if audio else "v:0") if line.startswith(own_contexts)}
+    assert ours and set(ours) == theirs
+
+
+def test_ffmpeg_errors_are_kept_whatever_the_log_level_for_each_reader_and_iteration(tmp_path):
+    cut = cut_matroska(tmp_path)
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logging.getLogger("derenotes").addHandler(handler)
+    before = derenotes.get_log_level()
+    derenotes.set_log_level(None)
+    try:
+        with derenotes.VideoReader(cut) as damaged, derenotes.VideoReader(SAMPLES / "h264_nocues.mkv") as whole:
+            for _ in range(2):  # each iteration reopens the file and starts a new list
+                threads = [threading.Thread(target=lambda reader=reader: [None for _ in reader]) for reader in
+                           (damaged, whole)]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+                assert len(damaged.ffmpeg_errors) == 1
+                assert damaged.ffmpeg_errors[0].startswith("[matroska,webm] File ended prematurely")
+                assert whole.ffmpeg_errors == ()
+    finally:
+        derenotes.set_log_level(before)
+        logging.getLogger("derenotes").removeHandler(handler)
+    assert records == []  # silenced: nothing reached the logger
 
 
 def test_log_level_is_settable():

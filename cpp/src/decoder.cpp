@@ -101,10 +101,13 @@ void Decoder::open() {
                                    options_.max_packets, options_.max_probe_bytes};
     demuxer_options.max_nested_opens = options_.max_nested_opens;
     demuxer_options.io_timeout_us = seconds_to_ns(options_.timeout) / 1000;
+    errors_->clear();
+    demuxer_options.errors = errors_;
     demuxer_ = std::make_unique<Demuxer>(source_, interrupter_, demuxer_options);
     const AVStream& stream = demuxer_->choose(options_.media, options_.stream);
     if (options_.media == AVMEDIA_TYPE_VIDEO) check_probe_not_refused(stream);
-    codec_ = std::make_unique<StreamDecoder>(stream, CodecOptions{options_.threads, options_.max_pixels}, source_->name());
+    codec_ = std::make_unique<StreamDecoder>(stream, CodecOptions{options_.threads, options_.max_pixels, errors_},
+                                             source_->name());
     info_ = describe_stream(demuxer_->format(), stream, codec_->codec());
     info_.video_stream_count = demuxer_->count(AVMEDIA_TYPE_VIDEO);
     info_.audio_stream_count = demuxer_->count(AVMEDIA_TYPE_AUDIO);

@@ -63,7 +63,7 @@ Demuxer::Demuxer(std::shared_ptr<const Source> source, Interrupter& interrupter,
         check_stream_count();  // streams some formats find only by reading (MPEG-TS)
         check_indexed_packets();
     } catch (...) {
-        log::forget_corrupt_packets(format_.get());
+        log::forget_context(format_.get());
         throw;
     }
 }
@@ -76,7 +76,7 @@ Error Demuxer::limit_exceeded(const std::string& what, const char* limit, std::i
 
 Demuxer::~Demuxer() {
     interrupter_.watch_reads(nullptr);  // io_ goes with us
-    log::forget_corrupt_packets(format_.get());
+    log::forget_context(format_.get());
 }
 
 void Demuxer::check_stream_count() const {
@@ -227,7 +227,7 @@ void Demuxer::open_input() {
     if (opened < 0 && !options_.allow_nested) check_not_a_list_of_files(nullptr);
     check_ffmpeg(opened, "cannot open file");
     format_.reset(raw_format);
-    log::watch_corrupt_packets(format_.get());
+    log::watch_context(format_.get(), options_.errors);
     if (!options_.allow_nested) check_not_a_list_of_files(format_->iformat);
 }
 

@@ -16,6 +16,10 @@
 #include "derenotes/ffmpeg.hpp"
 
 namespace derenotes::log {
+
+// A line about a watched context to its ErrorLines (ErrorLines' friend, defined below).
+void record_error(const void* context, const std::string& line);
+
 namespace {
 
 constexpr std::size_t kMaxQueued = 1000;
@@ -42,11 +46,31 @@ struct CorruptPacket {
     int stream;
     std::int64_t dts;
 };
-// Global, not per thread: a reader's probe and its reads may run on different threads.
-std::mutex corrupt_mutex;
-std::vector<const void*> watched_formats;
+struct WatchedContext {
+    const void* context;
+    std::shared_ptr<ErrorLines> errors;
+};
+// Global, not per thread: a reader's probe and its reads may run on different threads, and a
+// decoder's frame threads log for it. watch_mutex guards these and every ErrorLines.
+std::mutex watch_mutex;
+std::vector<WatchedContext> watched_contexts;
 std::deque<CorruptPacket> corrupt_packets;
 std::atomic<bool> corrupt_pending{false};
+std::atomic<bool> watching_errors{false};
+
+bool is_watched(const void* context) {
+    return std::any_of(watched_contexts.begin(), watched_contexts.end(),
+                       [&](const WatchedContext& watched) { return watched.context == context; });
+}
+
+// The watched context a message is about: a codec context stands for itself through its opaque,
+// which its frame threads' copies share (see watch_context).
+const void* watched_key(void* avcl) {
+    if (!avcl) return nullptr;
+    const AVClass* av_class = *static_cast<AVClass**>(avcl);
+    if (av_class == avcodec_get_class()) return static_cast<AVCodecContext*>(avcl)->opaque;
+    return avcl;
+}
 
 void remember_corrupt_packet(const void* format, const char* line) {
     const char* found = std::strstr(line, kCorruptPacketMessage);
@@ -54,8 +78,8 @@ void remember_corrupt_packet(const void* format, const char* line) {
     char dts[32] = {};
     if (!found || std::sscanf(found + std::strlen(kCorruptPacketMessage), "%d, dts = %31[^)]", &stream, dts) != 2) return;
     const std::int64_t time = std::strcmp(dts, "NOPTS") == 0 ? AV_NOPTS_VALUE : std::strtoll(dts, nullptr, 10);
-    std::lock_guard<std::mutex> lock(corrupt_mutex);
-    if (std::find(watched_formats.begin(), watched_formats.end(), format) == watched_formats.end()) return;
+    std::lock_guard<std::mutex> lock(watch_mutex);
+    if (!is_watched(format)) return;
     if (corrupt_packets.size() == kMaxCorruptPackets) corrupt_packets.pop_front();
     corrupt_packets.push_back(CorruptPacket{format, stream, time});
     corrupt_pending.store(true, std::memory_order_release);
@@ -82,19 +106,19 @@ std::string context_prefix(void* avcl) {
 void callback(void* avcl, int level, const char* fmt, va_list args) {
     const bool pixel_limit = level <= AV_LOG_ERROR && fmt && std::strstr(fmt, kPixelLimitMessage);
     const bool corrupt_packet = fmt && std::strncmp(fmt, kCorruptPacketMessage, std::strlen(kCorruptPacketMessage)) == 0;
-    if (level > av_log_get_level() && !pixel_limit && !corrupt_packet) return;
+    const bool logged = level <= av_log_get_level();
+    const void* error_key = level <= AV_LOG_ERROR && watching_errors.load(std::memory_order_acquire)
+                                ? watched_key(avcl) : nullptr;
+    if (!logged && !pixel_limit && !corrupt_packet && !error_key) return;
     char chunk[1024];
     int no_prefix = 0;
     av_log_format_line2(avcl, level, fmt, args, chunk, sizeof chunk, &no_prefix);
-    if (corrupt_packet) {
-        remember_corrupt_packet(avcl, chunk);
-        if (level > av_log_get_level()) return;
-    }
+    if (corrupt_packet) remember_corrupt_packet(avcl, chunk);
     if (pixel_limit) {
         pixel_limit_refusal = chunk;
         while (!pixel_limit_refusal.empty() && pixel_limit_refusal.back() == '\n') pixel_limit_refusal.pop_back();
-        if (level > av_log_get_level()) return;
     }
+    if (!logged && !error_key) return;
     if (partial_line.empty()) partial_line = context_prefix(avcl);
     partial_line += chunk;
     std::size_t newline;
@@ -102,6 +126,8 @@ void callback(void* avcl, int level, const char* fmt, va_list args) {
         std::string line = partial_line.substr(0, newline);
         partial_line.erase(0, newline + 1);
         if (line.empty()) continue;
+        if (error_key) record_error(error_key, line);
+        if (!logged) continue;
         if (level <= AV_LOG_WARNING) last_warning = line;
         enqueue(level, std::move(line));
     }
@@ -116,9 +142,9 @@ void install(int ffmpeg_level) {
         // A fork while a decoding thread holds the queue (or the corrupt packets) would leave the
         // child's copy locked for ever: the forking thread holds both across the fork instead,
         // and both sides let go.
-        pthread_atfork([] { queue_mutex.lock(); corrupt_mutex.lock(); },
-                       [] { corrupt_mutex.unlock(); queue_mutex.unlock(); },
-                       [] { corrupt_mutex.unlock(); queue_mutex.unlock(); });
+        pthread_atfork([] { queue_mutex.lock(); watch_mutex.lock(); },
+                       [] { watch_mutex.unlock(); queue_mutex.unlock(); },
+                       [] { watch_mutex.unlock(); queue_mutex.unlock(); });
     });
     set_level(ffmpeg_level);
 }
@@ -147,14 +173,32 @@ void clear_last_line() { last_warning.clear(); }
 
 std::string take_pixel_limit_refusal() { return std::exchange(pixel_limit_refusal, {}); }
 
-void watch_corrupt_packets(const void* format) {
-    std::lock_guard<std::mutex> lock(corrupt_mutex);
-    watched_formats.push_back(format);
+void record_error(const void* context, const std::string& line) {
+    std::lock_guard<std::mutex> lock(watch_mutex);
+    for (const WatchedContext& watched : watched_contexts)
+        if (watched.context == context && watched.errors && watched.errors->lines_.size() < ErrorLines::kMax)
+            watched.errors->lines_.push_back(line);
+}
+
+std::vector<std::string> ErrorLines::lines() const {
+    std::lock_guard<std::mutex> lock(watch_mutex);
+    return lines_;
+}
+
+void ErrorLines::clear() {
+    std::lock_guard<std::mutex> lock(watch_mutex);
+    lines_.clear();
+}
+
+void watch_context(const void* context, std::shared_ptr<ErrorLines> errors) {
+    std::lock_guard<std::mutex> lock(watch_mutex);
+    if (errors) watching_errors.store(true, std::memory_order_release);
+    watched_contexts.push_back(WatchedContext{context, std::move(errors)});
 }
 
 bool take_corrupt_packet(const void* format, int stream, std::int64_t dts) {
     if (!corrupt_pending.load(std::memory_order_acquire)) return false;  // the read path's usual answer
-    std::lock_guard<std::mutex> lock(corrupt_mutex);
+    std::lock_guard<std::mutex> lock(watch_mutex);
     const auto match = std::find_if(corrupt_packets.begin(), corrupt_packets.end(), [&](const CorruptPacket& packet) {
         return packet.format == format && packet.stream == stream && packet.dts == dts;
     });
@@ -164,11 +208,16 @@ bool take_corrupt_packet(const void* format, int stream, std::int64_t dts) {
     return true;
 }
 
-void forget_corrupt_packets(const void* format) {
-    std::lock_guard<std::mutex> lock(corrupt_mutex);
-    watched_formats.erase(std::remove(watched_formats.begin(), watched_formats.end(), format), watched_formats.end());
+void forget_context(const void* context) {
+    std::lock_guard<std::mutex> lock(watch_mutex);
+    watched_contexts.erase(std::remove_if(watched_contexts.begin(), watched_contexts.end(),
+                                          [&](const WatchedContext& watched) { return watched.context == context; }),
+                           watched_contexts.end());
+    watching_errors.store(std::any_of(watched_contexts.begin(), watched_contexts.end(),
+                                      [](const WatchedContext& watched) { return watched.errors != nullptr; }),
+                          std::memory_order_release);
     corrupt_packets.erase(std::remove_if(corrupt_packets.begin(), corrupt_packets.end(),
-                                         [&](const CorruptPacket& packet) { return packet.format == format; }),
+                                         [&](const CorruptPacket& packet) { return packet.format == context; }),
                           corrupt_packets.end());
     corrupt_pending.store(!corrupt_packets.empty(), std::memory_order_release);
 }

@@ -40,6 +40,10 @@ void StreamDecoder::set_up(const AVStream& stream) {
     if (!codec_) throw Error(AVERROR_DECODER_NOT_FOUND, name_, "no decoder for " + codec_description(stream.codecpar));
     context_.reset(avcodec_alloc_context3(codec_));
     if (!context_) throw std::bad_alloc();
+    if (options_.errors) {
+        context_->opaque = context_.get();  // what the log knows the codec (and its threads' copies) by
+        watch_ = std::make_unique<log::ContextWatch>(context_.get(), options_.errors);
+    }
     const int copied = avcodec_parameters_to_context(context_.get(), stream.codecpar);
     if (copied < 0) throw failure(copied, "cannot set up the decoder");
 }

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <numeric>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "derenotes/decoder.hpp"
 #include "derenotes/error.hpp"
+#include "derenotes/log.hpp"
 #include "derenotes/source.hpp"
 
 namespace derenotes {
@@ -120,6 +122,28 @@ ErrorKind kind_of_failure(const std::string& path, int video_stream = 0) {
     }
     ADD_FAILURE() << path << " opened";
     return ErrorKind::Other;
+}
+
+TEST(Decoder, KeepsTheErrorLinesFFmpegLogsAboutItsOwnFileAndStreamWhateverTheLevel) {
+    // A Matroska file cut mid-cluster: the demuxer drops the cut block and says so in its log only.
+    std::ifstream whole_file(sample("h264_nocues.mkv"), std::ios::binary);
+    std::vector<char> bytes(std::istreambuf_iterator<char>(whole_file), {});
+    const std::string cut_path = testing::TempDir() + "derenotes_cut.mkv";
+    std::ofstream(cut_path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size() / 2));
+    log::install(AV_LOG_QUIET);
+    Decoder cut(file_source(cut_path));
+    Decoder whole(file_source(sample("h264_nocues.mkv")));
+    while (true) {  // side by side: each line goes to the decoder whose file it is about
+        const bool more_cut = cut.next() != nullptr;
+        const bool more_whole = whole.next() != nullptr;
+        if (!more_cut && !more_whole) break;
+    }
+    log::set_level(AV_LOG_WARNING);
+    std::remove(cut_path.c_str());
+    const std::vector<std::string> lines = cut.logged_errors();
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_EQ(lines[0].rfind("[matroska,webm] File ended prematurely", 0), 0u) << lines[0];
+    EXPECT_TRUE(whole.logged_errors().empty());
 }
 
 TEST(Decoder, ReportsBadInputWithTheFileAndFFmpegsReason) {

@@ -70,6 +70,9 @@ public:
     std::unique_ptr<Frame> next();
     // Packets the decoder rejected as damaged so far (decoding went on after each).
     std::int64_t decode_errors() const { return codec_->decode_errors(); }
+    // The error lines FFmpeg logged about this file's demuxer and this stream's decoder since the
+    // file was (re)opened, whatever the log level (log::ErrorLines).
+    std::vector<std::string> logged_errors() const { return errors_->lines(); }
 
     // Random access (see RandomAccess). Every packet of the stream in decode order, without
     // decoding: from an MP4's sample tables when the first packets read agree with them and the
@@ -108,6 +111,7 @@ private:
     std::shared_ptr<const Source> source_;
     DecoderOptions options_;
     Interrupter interrupter_;  // before the stages, which FFmpeg lets ask it: destroyed after them
+    std::shared_ptr<log::ErrorLines> errors_ = std::make_shared<log::ErrorLines>();
     std::unique_ptr<Demuxer> demuxer_;
     std::unique_ptr<StreamDecoder> codec_;
     PacketPtr packet_;

@@ -16,6 +16,7 @@
 #include "derenotes/ffmpeg.hpp"
 #include "derenotes/frame_index.hpp"
 #include "derenotes/interrupt.hpp"
+#include "derenotes/log.hpp"
 #include "derenotes/source.hpp"
 
 namespace derenotes {
@@ -59,6 +60,8 @@ struct DemuxerOptions {
     // With nested opens allowed: FFmpeg's read and connect timeout (rw_timeout, timeout) for the
     // resources the file names, in microseconds; 0: none.
     std::int64_t io_timeout_us = 0;
+    // Where the format context's error lines go (log.hpp); may be null.
+    std::shared_ptr<log::ErrorLines> errors = nullptr;
 };
 
 class Demuxer {

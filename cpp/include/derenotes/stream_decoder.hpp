@@ -6,11 +6,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "derenotes/error.hpp"
 #include "derenotes/ffmpeg.hpp"
+#include "derenotes/log.hpp"
 
 namespace derenotes {
 
@@ -18,6 +20,7 @@ struct CodecOptions {
     int threads = 0;  // 0: FFmpeg's automatic count, frame and slice threading; N: exactly N
     // Frames (and stream headers) of more pixels than this are refused; 0: only FFmpeg's limit.
     std::int64_t max_pixels = 0;
+    std::shared_ptr<log::ErrorLines> errors = nullptr;  // where the codec's error lines go (log.hpp); may be null
 };
 
 class StreamDecoder {
@@ -72,6 +75,7 @@ private:
     std::string name_;
     const AVCodec* codec_ = nullptr;
     CodecContextPtr context_;
+    std::unique_ptr<log::ContextWatch> watch_;  // after context_: forgotten before the codec is freed
     FramePtr received_;
     std::int64_t decode_errors_ = 0;
     bool damaged_since_last_frame_ = false;

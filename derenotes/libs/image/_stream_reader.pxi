@@ -314,3 +314,14 @@ cdef class _StreamReader:
         self._check_open()
         return self._decoder.get().decode_errors() if self._decoder else 0
 
+    @property
+    def ffmpeg_errors(self):
+        """FFmpeg's error lines about this reader's file and stream in this iteration (since the
+        file was opened), whatever the log level: what `ffmpeg -v error` prints of them, as the
+        `derenotes` logger has them ("[matroska,webm] File ended prematurely ..."). At most 100."""
+        self._check_open()
+        if not self._decoder:
+            return ()
+        cdef vector[string] lines = self._decoder.get().logged_errors()
+        return tuple(_text(line) for line in lines)
+

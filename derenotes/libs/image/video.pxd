@@ -211,6 +211,7 @@ cdef extern from "derenotes/decoder.hpp" namespace "derenotes" nogil:
         const StreamInfo& info()
         unique_ptr[Frame] next() except +raise_error
         int64_t decode_errors()
+        vector[string] logged_errors()
         optional[PacketInfo] seek(int64_t time) except +raise_error
 
 cdef extern from "derenotes/probe.hpp" namespace "derenotes" nogil:
