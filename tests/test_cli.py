@@ -236,6 +236,27 @@ def test_check_notes_a_gap_in_time(tmp_path):
     assert stream["gaps"][0]["seconds"] == pytest.approx(0.44, abs=0.002)
 
 
+def test_check_takes_the_demuxers_errors_for_damage(tmp_path):
+    """A Matroska file cut mid-cluster: the frames before the cut decode cleanly, and only the
+    demuxer's log says the file is cut, as `ffmpeg -v error` prints it."""
+    data = (SAMPLES / "h264_nocues.mkv").read_bytes()
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(data[:len(data) // 2])
+    printed = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(cut), "-f", "null", "-"],
+                             capture_output=True, text=True).stderr
+    said = [re.sub(r" @ 0x[0-9a-f]+\]", "]", line) for line in printed.splitlines() if line.startswith("[matroska")]
+    assert said and said[0].startswith("[matroska,webm] File ended prematurely")
+    result = cli("check", cut, "--json")
+    [report] = json.loads(result.stdout)
+    [stream] = report["streams"]
+    assert (report["status"], result.returncode) == ("damaged", 1)
+    assert stream["demuxer_errors"] == said and stream["decoder_errors"] == []
+    assert (stream["kind"], stream["frames"]) == oracle_frame_counts(str(cut))[0]
+    assert not stream["corrupt_frames"] and not stream["decode_errors"] and stream["error"] is None
+    text = cli("check", cut).stdout
+    assert f'the demuxer says: "{said[0]}"' in text
+
+
 def test_check_of_a_file_with_nothing_to_decode_says_so(tmp_path):
     subtitles = tmp_path / "talk.srt"
     subtitles.write_text("1\n00:00:00,000 --> 00:00:01,500\nhello\n")

@@ -2,7 +2,8 @@
 and reports what the decoder found.
 
 Damage (exit status 1): frames the decoder marked corrupt (frame.corrupt), packets it rejected
-(reader.decode_errors), a file or stream that cannot be read to its end. Noted, not damage: gaps
+(reader.decode_errors), a file or stream that cannot be read to its end, errors the demuxer
+logged (reader.ffmpeg_errors: a container damaged or cut short). Noted, not damage: gaps
 in time, timestamps missing or going back, a first frame that is not a key frame, and a frame
 count other than the header's (edit lists and encoder priming make those normal). docs/cli.md says how each is measured.
 """
@@ -97,6 +98,14 @@ def _check_stream(reader: Any, bar: Any, readers: _Readers) -> dict:
     finally:
         readers.discard(reader)
         report["decode_errors"] = reader.decode_errors
+        # The demuxer's error lines are the container's damage ("partial file", "File ended
+        # prematurely": a file cut after its last whole frame has no other sign); the decoder's
+        # are noted only, as files people keep have them too (an edit list's "mmco: unref short
+        # failure", a cut's "first frame is no keyframe").
+        decoder = f"[{reader.codec}]"
+        logged = reader.ffmpeg_errors
+        report["demuxer_errors"] = [line for line in logged if not line.startswith(decoder)]
+        report["decoder_errors"] = [line for line in logged if line.startswith(decoder)]
     if times:
         report["first_time"], report["last_time"] = times[0], max(times)
     if kind == "video" and len(times) > 2:
@@ -105,7 +114,8 @@ def _check_stream(reader: Any, bar: Any, readers: _Readers) -> dict:
         typical = forward[len(forward) // 2] if forward else 0  # the median (the higher middle one)
         report["gaps"] = [{"after": times[i], "seconds": step} for i, step in enumerate(steps)
                           if typical and step > VIDEO_GAP_STEPS * typical]
-    report["damaged"] = bool(report["corrupt_frames"] or report["decode_errors"] or report["error"])
+    report["damaged"] = bool(report["corrupt_frames"] or report["decode_errors"] or report["error"]
+                             or report["demuxer_errors"])
     return report
 
 
@@ -160,6 +170,10 @@ def _listed(values: list, shown: int = SHOWN) -> str:
     return text + (f" and {len(values) - shown} more" if len(values) > shown else "")
 
 
+def _quoted(lines: list) -> str:
+    return _listed([f'"{line}"' for line in lines], 3)
+
+
 def _plural(count: int, noun: str) -> str:
     """'1 packet', '3 packets'."""
     return f"{count} {noun}" + ("" if count == 1 else "s")
@@ -178,6 +192,10 @@ def _stream_line(stream: dict) -> str:
         parts.append(f"{_plural(stream['decode_errors'], 'packet')} rejected by the decoder")
     if stream["error"]:
         parts.append(f"stopped: {stream['error']}")
+    if stream["demuxer_errors"]:
+        parts.append(f"the demuxer says: {_quoted(stream['demuxer_errors'])}")
+    if stream["decoder_errors"]:
+        parts.append(f"note: the decoder says: {_quoted(stream['decoder_errors'])}")
     if stream["gaps"]:
         gaps = [f"{gap['seconds']:.3f} s after {gap['after']:.3f} s" for gap in stream["gaps"]]
         parts.append(f"note: {_plural(len(gaps), 'gap')} in time ({_listed(gaps, 3)})")
