@@ -291,8 +291,7 @@ def run_on_a_terminal(*args):
         if not chunk:
             break
         shown += chunk
-    stdout = process.stdout.read()
-    process.wait(timeout=60)
+    stdout, _ = process.communicate(timeout=60)
     os.close(controller)
     return process.returncode, stdout, shown.decode(errors="replace")
 
