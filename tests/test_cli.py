@@ -244,7 +244,8 @@ def test_check_takes_the_demuxers_errors_for_damage(tmp_path):
     cut.write_bytes(data[:len(data) // 2])
     printed = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(cut), "-f", "null", "-"],
                              capture_output=True, text=True).stderr
-    said = [re.sub(r" @ 0x[0-9a-f]+\]", "]", line) for line in printed.splitlines() if line.startswith("[matroska")]
+    said = [re.sub(r"^\[(?:in#\d+/)?(.+?) @ 0x[0-9a-f]+\]", r"[\1]", line)  # FFmpeg 7's CLI: "[in#0/matroska,webm @"
+            for line in printed.splitlines() if "matroska" in line.split("]")[0]]
     assert said and said[0].startswith("[matroska,webm] File ended prematurely")
     result = cli("check", cut, "--json")
     [report] = json.loads(result.stdout)
