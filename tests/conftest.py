@@ -8,6 +8,7 @@ import functools
 import http.server
 import json
 import pathlib
+import re
 import subprocess
 import sys
 import tempfile
@@ -308,3 +309,21 @@ def serve():
     for httpd in servers:
         httpd.shutdown()
         httpd.server_close()
+
+
+def ffmpeg_error_lines(path, stream_spec):
+    """What `ffmpeg -v error` prints decoding one stream, in order, each line as the derenotes
+    logger has it: the context's name without its address ("[h264] text"), nor the "in#0/" that
+    FFmpeg 7's CLI puts before a demuxer's name."""
+    result = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-map", f"0:{stream_spec}",
+                             "-f", "null", "-"], capture_output=True, text=True)
+    return [re.sub(r"^\[(?:in#\d+/)?(.+?) @ 0x[0-9a-f]+\]", r"[\1]", line)
+            for line in result.stderr.splitlines() if line.strip()]
+
+
+def cut_matroska(folder):
+    """A Matroska file cut mid-cluster: its demuxer drops the cut block and says so only in its log."""
+    data = (SAMPLES / "h264_nocues.mkv").read_bytes()
+    path = folder / "cut.mkv"
+    path.write_bytes(data[:len(data) // 2])
+    return path

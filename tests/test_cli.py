@@ -13,7 +13,7 @@ import termios
 import pytest
 
 import derenotes
-from conftest import CLIP_FFMPEG, MANIFEST, SAMPLES
+from conftest import CLIP_FFMPEG, MANIFEST, SAMPLES, cut_matroska, ffmpeg_error_lines
 
 COMMANDS = ["probe", "check", "frames", "planes", "sheet"]
 
@@ -239,13 +239,8 @@ def test_check_notes_a_gap_in_time(tmp_path):
 def test_check_takes_the_demuxers_errors_for_damage(tmp_path):
     """A Matroska file cut mid-cluster: the frames before the cut decode cleanly, and only the
     demuxer's log says the file is cut, as `ffmpeg -v error` prints it."""
-    data = (SAMPLES / "h264_nocues.mkv").read_bytes()
-    cut = tmp_path / "cut.mkv"
-    cut.write_bytes(data[:len(data) // 2])
-    printed = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(cut), "-f", "null", "-"],
-                             capture_output=True, text=True).stderr
-    said = [re.sub(r"^\[(?:in#\d+/)?(.+?) @ 0x[0-9a-f]+\]", r"[\1]", line)  # FFmpeg 7's CLI: "[in#0/matroska,webm @"
-            for line in printed.splitlines() if "matroska" in line.split("]")[0]]
+    cut = cut_matroska(tmp_path)
+    said = [line for line in ffmpeg_error_lines(cut, "v:0") if line.startswith("[matroska")]
     assert said and said[0].startswith("[matroska,webm] File ended prematurely")
     result = cli("check", cut, "--json")
     [report] = json.loads(result.stdout)

@@ -4,14 +4,13 @@ import io
 import json
 import logging
 import random
-import re
 import subprocess
 import threading
 
 import pytest
 
 import derenotes
-from conftest import CLIP_FFMPEG, DEMO_CLIP, MANIFEST, SAMPLES, run_isolated
+from conftest import CLIP_FFMPEG, DEMO_CLIP, MANIFEST, SAMPLES, cut_matroska, ffmpeg_error_lines, run_isolated
 
 
 def open_error(path, **options):
@@ -238,24 +237,6 @@ def test_importing_derenotes_leaves_what_it_does_not_need_yet():
         derenotes.nonesuch
 
 
-def ffmpeg_cli_error_lines(path, stream_spec):
-    """What `ffmpeg -v error` prints decoding one stream, each line as the derenotes logger has it:
-    the context's name without its address ("[h264] text"), nor the "in#0/" that FFmpeg 7's CLI
-    puts before a demuxer's name."""
-    result = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-map", f"0:{stream_spec}",
-                             "-f", "null", "-"], capture_output=True, text=True)
-    return {re.sub(r"^\[(?:in#\d+/)?(.+?) @ 0x[0-9a-f]+\]", r"[\1]", line)
-            for line in result.stderr.splitlines() if line.strip()}
-
-
-def cut_matroska(tmp_path):
-    """A Matroska file cut mid-cluster: its demuxer drops the cut block and says so only in its log."""
-    data = (SAMPLES / "h264_nocues.mkv").read_bytes()
-    path = tmp_path / "cut.mkv"
-    path.write_bytes(data[:len(data) // 2])
-    return path
-
-
 @pytest.mark.parametrize("name", ["h264_damaged.mp4", "h264_truncated.mp4", "cinepak_badkey.mov", "aac_damaged.aac",
                                   "rv20_damaged.rm", "h264_editlist.mp4", "cut.mkv"])
 def test_a_reader_keeps_the_error_lines_ffmpeg_prints_about_its_file_and_stream(name, tmp_path):
@@ -273,7 +254,7 @@ def test_a_reader_keeps_the_error_lines_ffmpeg_prints_about_its_file_and_stream(
     # under the codec's name from FFmpeg 7 on ("[NULL]" before), and FFmpeg 7's CLI says things of
     # its own under the demuxer's ("Error during demuxing").
     assert ours and all(line.startswith(own_contexts) for line in ours)
-    assert set(ours) <= ffmpeg_cli_error_lines(path, "a:0" if audio else "v:0")
+    assert set(ours) <= set(ffmpeg_error_lines(path, "a:0" if audio else "v:0"))
 
 
 def test_ffmpeg_errors_are_kept_whatever_the_log_level_for_each_reader_and_iteration(tmp_path):
